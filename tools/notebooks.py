@@ -45,7 +45,8 @@ import sys
 if "google.colab" in sys.modules or "{PIP_SOURCE_ENV}" in os.environ:
     import subprocess
 
-    source = os.environ.get("{PIP_SOURCE_ENV}", "git+{url}@{branch}")
+    default = "git+{url}@{branch}"
+    source = os.environ.get("{PIP_SOURCE_ENV}", default)
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", source], check=True)
 
 import utils
