@@ -5,23 +5,40 @@ Later chapters import from here instead of re-defining what earlier chapters tau
 
 from .conv import conv2d, pad2d
 from .data import FASHION_MNIST_CLASSES, load_fashion_mnist, load_mnist
+from .models import (
+    build_seed_cnn,
+    format_layer_table,
+    layer_table,
+    load_seed_cnn,
+    prepare_images,
+    save_seed_cnn,
+)
 from .notebook import setup_notebook
 from .plots import animation_html, conv_animation, draw_grid
 from .pooling import avg_pool2d, max_pool2d
 from .shapes import output_size, same_padding
+from .training import split_validation, train_seed_cnn
 
 __all__ = [
     "FASHION_MNIST_CLASSES",
     "animation_html",
     "avg_pool2d",
+    "build_seed_cnn",
     "conv2d",
     "conv_animation",
     "draw_grid",
+    "format_layer_table",
+    "layer_table",
     "load_fashion_mnist",
     "load_mnist",
+    "load_seed_cnn",
     "max_pool2d",
     "output_size",
     "pad2d",
+    "prepare_images",
     "same_padding",
+    "save_seed_cnn",
     "setup_notebook",
+    "split_validation",
+    "train_seed_cnn",
 ]
