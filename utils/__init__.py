@@ -16,6 +16,17 @@ from .models import (
 from .notebook import setup_notebook
 from .plots import animation_html, conv_animation, draw_grid
 from .pooling import avg_pool2d, max_pool2d
+from .scratch import (
+    conv2d_backward,
+    conv2d_forward,
+    dense_backward,
+    dense_forward,
+    max_pool_backward,
+    max_pool_forward,
+    relu_backward,
+    relu_forward,
+    softmax_cross_entropy,
+)
 from .shapes import output_size, same_padding
 from .training import split_validation, train_seed_cnn
 
@@ -25,7 +36,11 @@ __all__ = [
     "avg_pool2d",
     "build_seed_cnn",
     "conv2d",
+    "conv2d_backward",
+    "conv2d_forward",
     "conv_animation",
+    "dense_backward",
+    "dense_forward",
     "draw_grid",
     "format_layer_table",
     "layer_table",
@@ -33,12 +48,17 @@ __all__ = [
     "load_mnist",
     "load_seed_cnn",
     "max_pool2d",
+    "max_pool_backward",
+    "max_pool_forward",
     "output_size",
     "pad2d",
     "prepare_images",
+    "relu_backward",
+    "relu_forward",
     "same_padding",
     "save_seed_cnn",
     "setup_notebook",
+    "softmax_cross_entropy",
     "split_validation",
     "train_seed_cnn",
 ]
