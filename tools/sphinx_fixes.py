@@ -1,0 +1,48 @@
+"""Fixes to the HTML pages of the Jupyter Book 1 stack, loaded as a local Sphinx extension.
+
+Each one removes a JavaScript console error that every page would otherwise show (the browser
+tests, ``tests/test_browser.py``, fail on console errors):
+
+1. sphinx-thebe registers an inline script (``const THEBE_JS_URL = ...``) after the HTML builder
+   is set up; Sphinx 7.4 then puts it on every page twice, and the second copy throws
+   "Identifier 'THEBE_JS_URL' has already been declared". Identical scripts are kept once.
+2. pydata-sphinx-theme (under sphinx-book-theme) logs "Got invalid theme mode" on a reader's
+   first visit unless the template variable ``default_mode`` is set; it becomes ``auto`` (the
+   reader's system setting, light or dark).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _script_key(script: Any) -> tuple:
+    attributes = getattr(script, "attributes", {}) or {}
+    return (getattr(script, "filename", script) or "", tuple(sorted(attributes.items())))
+
+
+def keep_scripts_once(app, pagename, templatename, context, doctree) -> None:
+    """Drop repeated identical ``<script>`` entries from a page (fix 1)."""
+    scripts = context.get("script_files")
+    if not isinstance(scripts, list):
+        return
+    seen = set()
+    unique = []
+    for script in scripts:
+        key = _script_key(script)
+        if key not in seen:
+            seen.add(key)
+            unique.append(script)
+    scripts[:] = unique
+
+
+def default_theme_mode(app, pagename, templatename, context, doctree) -> None:
+    """Give the theme a default colour mode (fix 2), unless the book sets one."""
+    if not context.get("default_mode"):
+        context["default_mode"] = "auto"
+
+
+def setup(app) -> dict:
+    app.connect("html-page-context", default_theme_mode)
+    app.connect("html-page-context", keep_scripts_once, priority=900)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
