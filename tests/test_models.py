@@ -155,10 +155,14 @@ def test_prepare_images_rejects_bad_input(x, error, match):
 def test_save_seed_cnn_round_trip_keeps_predictions_and_drops_the_optimizer(tmp_path):
     keras.utils.set_random_seed(3)
     model = utils.build_seed_cnn(dense_units=32)
-    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    model.compile(
+        optimizer=keras.optimizers.SGD(momentum=0.9), loss="sparse_categorical_crossentropy"
+    )
     images = np.random.default_rng(2).random((64, 28, 28, 1), dtype=np.float32)
     model.fit(images, np.arange(64) % 10, epochs=1, verbose=0)
     path = save_seed_cnn(model, tmp_path / "model.keras")
+    # The weights take 4 bytes each; the optimizer's momentum would take as much again.
+    assert path.stat().st_size < 4 * model.count_params() * 1.1 + 50_000
     loaded = utils.load_seed_cnn(path, compile=False)
     assert not loaded.compiled
     assert [layer.name for layer in loaded.layers] == [layer.name for layer in model.layers]
@@ -178,3 +182,22 @@ def test_save_seed_cnn_rejects_other_models_and_paths(tmp_path):
 def test_load_seed_cnn_names_the_missing_file(tmp_path):
     with pytest.raises(FileNotFoundError, match="06_training"):
         utils.load_seed_cnn(tmp_path / "nothing.keras")
+
+
+def test_committed_model_is_small_and_is_the_course_cnn():
+    assert SEED_CNN_PATH.is_file(), "chapter 6 saves the trained model there"
+    assert SEED_CNN_PATH.stat().st_size < 5_000_000  # 1.11 M float32 weights, no optimizer state
+    model = utils.load_seed_cnn()
+    reference = utils.build_seed_cnn()
+    assert [layer.name for layer in model.layers] == [layer.name for layer in reference.layers]
+    assert [w.shape for w in model.get_weights()] == [w.shape for w in reference.get_weights()]
+
+
+def test_committed_model_reaches_the_accuracy_chapter_6_reports():
+    try:
+        (_, _), (x_test, y_test) = utils.load_mnist()
+    except RuntimeError as error:  # offline without $CNN_COURSE_DATA
+        pytest.skip(str(error))
+    model = utils.load_seed_cnn()
+    predictions = model.predict(utils.prepare_images(x_test), verbose=0).argmax(axis=1)
+    assert np.mean(predictions == y_test) >= 0.994

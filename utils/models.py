@@ -353,8 +353,9 @@ def load_seed_cnn(path=None, compile: bool = True):
 def save_seed_cnn(model, path) -> Path:
     """Save a trained course CNN without optimizer state, as chapter 6 does (a ~4.5 MB file).
 
-    The weights are copied into a fresh, uncompiled :func:`build_seed_cnn`-style model of the same
-    architecture before saving, so the file holds the architecture and weights only.
+    The weights are copied into a fresh, uncompiled model of the same architecture before saving,
+    so the file holds the architecture and the weights only, not the optimizer's state (which,
+    with momentum, would double its size).
 
     Parameters
     ----------
@@ -376,7 +377,8 @@ def save_seed_cnn(model, path) -> Path:
     names = [layer.name for layer in model.layers]
     if names[:2] != ["conv1", "pool1"] or names[-1] != "output":
         raise ValueError(f"model must be built by build_seed_cnn; its layers are {names}")
-    clean = keras.models.clone_model(model)
+    # A model rebuilt from the configuration has no optimizer (clone_model would copy it).
+    clean = keras.Sequential.from_config(model.get_config())
     clean.set_weights(model.get_weights())
     path.parent.mkdir(parents=True, exist_ok=True)
     clean.save(path)

@@ -80,7 +80,7 @@ def _epoch_logger_class():
         Durations are kept in ``epoch_seconds``; ``verbose=False`` only keeps them.
         """
 
-        def __init__(self, loss_decimals: int = 4, verbose: bool = True):
+        def __init__(self, loss_decimals: int = 3, verbose: bool = True):
             super().__init__()
             self.loss_decimals = check_int("loss_decimals", loss_decimals, 0)
             self.verbose = bool(verbose)
@@ -99,13 +99,13 @@ def _epoch_logger_class():
     return EpochLogger
 
 
-def format_logs(logs: dict, loss_decimals: int = 4) -> str:
+def format_logs(logs: dict, loss_decimals: int = 3) -> str:
     """Keras' epoch logs as a short rounded line (chapter 6).
 
     Examples
     --------
     >>> format_logs({"loss": 0.123456, "accuracy": 0.98765, "val_loss": 0.05, "val_accuracy": 0.99})
-    'loss 0.1235, accuracy 98.77 % | validation loss 0.0500, accuracy 99.00 %'
+    'loss 0.123, accuracy 98.77 % | validation loss 0.050, accuracy 99.00 %'
     """
     parts = []
     for prefix, label in (("", ""), ("val_", "validation ")):
