@@ -33,3 +33,22 @@ def built_book():
     if result.returncode != 0:
         pytest.fail(f"jupyter-book build failed:\n{result.stdout[-6000:]}\n{result.stderr[-3000:]}")
     return ROOT / "_build" / "html"
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Chromium (Playwright), one for the whole run; skips, saying why, without it."""
+    import site_checks
+
+    reason = site_checks.browser_unavailable()
+    if reason:
+        pytest.skip(f"browser tests skipped: {reason}")
+    with site_checks.open_browser() as running:
+        yield running
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Print the figures tests recorded with ``reporting.report`` (sizes, coverage, timings)."""
+    import reporting
+
+    reporting.write_summary(terminalreporter)

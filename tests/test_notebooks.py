@@ -4,8 +4,11 @@ import json
 import subprocess
 import sys
 
+import nbformat
 import pytest
 from conftest import ROOT
+from nbval.plugin import find_comment_markers, find_metadata_tags
+from reporting import report
 from test_book import toc_files
 
 sys.path.insert(0, str(ROOT / "tools"))
@@ -49,3 +52,74 @@ def test_notebook_metadata_and_outputs_are_clean(path):
             text = "".join(output.get("text", ""))
             assert "oneDNN custom operations" not in text, f"cell {index} stores TF log lines"
             assert "absl::InitializeLog" not in text, f"cell {index} stores TF log lines"
+
+
+# What must not be stored in a notebook: widget state, editor and Colab metadata, timings.
+BLOAT_NOTEBOOK_METADATA = {"widgets", "colab", "vscode", "toc", "varInspector", "execution"}
+BLOAT_CELL_METADATA = {"execution", "ExecuteTime", "colab", "outputId", "pycharm"}
+BLOAT_OUTPUT_DATA = {
+    "application/vnd.jupyter.widget-view+json",
+    "application/vnd.jupyter.widget-state+json",
+}
+SIZE_BUDGET = 3_000_000  # bytes, outputs included
+NBVAL_COVERAGE = 0.90  # of code cells with outputs, compared by nbval
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_no_widget_state_timings_or_editor_metadata_are_stored(path):
+    nb = json.loads(path.read_text())
+    problems = [f"notebook metadata '{k}'" for k in BLOAT_NOTEBOOK_METADATA & set(nb["metadata"])]
+    for index, cell in enumerate(nb["cells"], start=1):
+        for key in BLOAT_CELL_METADATA & set(cell.get("metadata", {})):
+            problems.append(f"cell {index}: metadata '{key}'")
+        for output in cell.get("outputs", []):
+            for key in BLOAT_OUTPUT_DATA & set(output.get("data", {})):
+                problems.append(f"cell {index}: output '{key}'")
+    assert not problems, f"{path.name} stores:\n  " + "\n  ".join(problems)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_size_is_within_budget(path):
+    size = path.stat().st_size
+    report("notebooks: size with outputs (budget 3.0 MB)", f"{path.name}: {size / 1e6:.2f} MB")
+    assert size <= SIZE_BUDGET, f"{path.name} is {size / 1e6:.2f} MB, over the 3 MB budget"
+
+
+def compared_by_nbval(cell) -> bool:
+    """Whether strict nbval compares this cell's outputs (the tags and comments nbval reads)."""
+    options = {"check": True, "skip": False}
+    options.update(find_comment_markers(cell.source))
+    options.update(find_metadata_tags(cell.metadata))
+    return bool(options["check"]) and not options["skip"]
+
+
+def nbval_coverage(path) -> tuple[int, int]:
+    """``(compared, with_outputs)``: code cells with stored outputs, and those nbval compares."""
+    cells = [c for c in nbs.read(path).cells if c.cell_type == "code" and c.get("outputs")]
+    return sum(compared_by_nbval(c) for c in cells), len(cells)
+
+
+def test_nbval_compares_at_least_90_percent_of_cells_with_outputs():
+    section = "notebooks: code cells with outputs compared by nbval (at least 90 %)"
+    compared = total = 0
+    for path in NOTEBOOKS:
+        done, cells = nbval_coverage(path)
+        compared, total = compared + done, total + cells
+        report(
+            section, f"{path.name}: {done}/{cells}" + (f" ({done / cells:.0%})" if cells else "")
+        )
+    if not total:
+        pytest.skip("no notebook has outputs yet")
+    share = compared / total
+    report(section, f"all chapters: {compared}/{total} ({share:.1%})")
+    assert share >= NBVAL_COVERAGE, f"nbval compares {share:.1%} of cells with outputs"
+
+
+def test_nbval_coverage_counts_ignored_and_skipped_cells():
+    cell = nbformat.v4.new_code_cell
+    assert compared_by_nbval(cell("x = 1"))
+    assert compared_by_nbval(cell("x = 1", metadata={"tags": ["hide-input", "raises-exception"]}))
+    assert not compared_by_nbval(cell("x", metadata={"tags": ["nbval-ignore-output"]}))
+    assert not compared_by_nbval(cell("x", metadata={"tags": ["nbval-skip"]}))
+    assert not compared_by_nbval(cell("# NBVAL_IGNORE_OUTPUT\nx"))
+    assert not compared_by_nbval(cell("x\n#  NBVAL_SKIP"))

@@ -1,0 +1,547 @@
+"""Checks of the built HTML book as a reader's browser sees it.
+
+Used by ``tests/test_browser.py`` on the real book and by ``tests/test_site_checks.py`` on small
+synthetic sites that break each rule on purpose. The browser part drives Debian's Chromium
+through Playwright; each check is a function that returns a list of problems (empty when fine).
+
+- :func:`serve` serves a folder on localhost (a threaded ``http.server``, in-process).
+- :func:`open_browser` starts headless Chromium; :func:`browser_unavailable` says why it can't.
+- :func:`visit` loads one page and records what a reader's browser met there: console errors,
+  uncaught exceptions, failed requests, images, links, typeset math, and whether each animation
+  player's controls change the frame shown.
+- ``*_problems`` functions turn a :class:`PageVisit` (and the site's files) into problems.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import functools
+import html.parser
+import http.server
+import io
+import json
+import os
+import re
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+CHROMIUM_ENV = "CNN_COURSE_CHROMIUM"
+CHROMIUM_PATHS = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+# Requests the browser makes by itself, not the page: not a fault of the book.
+BROWSER_OWN_PATHS = {"/favicon.ico"}
+MATHJAX_TIMEOUT_MS = 20_000
+# Text a reader would see if MathJax left TeX untouched.
+RAW_TEX = re.compile(r"\$\$|\\\(|\\\)|\\\[|\\\]|\\begin\{|\\frac\{")
+DATA_PNG = re.compile(r"data:image/png;base64,([^\"']+)")
+
+
+# ----------------------------------------------------------------------------------------------
+# Serving a folder and starting the browser
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):  # noqa: A002 - the signature of the base class
+        pass
+
+
+@contextlib.contextmanager
+def serve(folder: Path) -> Iterator[str]:
+    """Serve ``folder`` on a free localhost port; yield its base URL (ending with ``/``)."""
+    handler = functools.partial(_QuietHandler, directory=str(folder))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
+def chromium_path() -> str | None:
+    """Path of the Chromium to drive: ``$CNN_COURSE_CHROMIUM`` or Debian's, if installed."""
+    candidates = [os.environ[CHROMIUM_ENV]] if os.environ.get(CHROMIUM_ENV) else []
+    candidates += CHROMIUM_PATHS
+    for candidate in candidates:
+        if Path(candidate).is_file() and os.access(candidate, os.X_OK):
+            return candidate
+    return None
+
+
+def browser_unavailable() -> str | None:
+    """Why the browser checks cannot run here, or None when they can."""
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "Playwright's Python package is not installed (pip install -r requirements.txt)"
+    if chromium_path() is None:
+        return (
+            "no Chromium found (looked for $CNN_COURSE_CHROMIUM and "
+            f"{', '.join(CHROMIUM_PATHS)}); install Debian's: apt-get install chromium"
+        )
+    return None
+
+
+@contextlib.contextmanager
+def open_browser():
+    """Headless Chromium driven by Playwright; yields the Browser.
+
+    Playwright starts it with a fresh temporary profile (user data dir) and removes it after.
+    """
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def new_context(browser, base_url: str, *, theme: str | None = None, **options):
+    """A fresh browser context (own storage) that only reaches ``base_url``'s server.
+
+    Requests elsewhere (a CDN, the Colab badge) are aborted so that the checks never depend on
+    the network; they are recorded by :func:`visit` as external. ``theme`` ("light" or "dark")
+    is stored where the book's theme reads the reader's choice before any page loads.
+    """
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, **options)
+    origin = _origin(base_url)
+    context.route(lambda url: _origin(url) != origin, lambda route: route.abort())
+    if theme is not None:
+        context.add_init_script(
+            f"localStorage.setItem('mode', '{theme}'); localStorage.setItem('theme', '{theme}');"
+        )
+    return context
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+# ----------------------------------------------------------------------------------------------
+# Visiting a page
+
+
+@dataclass
+class PageVisit:
+    """What a browser met while loading (and using) one page."""
+
+    url: str
+    console_errors: list[str] = field(default_factory=list)
+    page_errors: list[str] = field(default_factory=list)
+    failed_requests: list[str] = field(default_factory=list)
+    external_requests: list[str] = field(default_factory=list)
+    images: list[dict] = field(default_factory=list)
+    links: list[str] = field(default_factory=list)
+    math: dict = field(default_factory=dict)
+    animations: list[dict] = field(default_factory=list)
+    theme: str = ""
+
+
+WAIT_FOR_MATHJAX = """async (timeout) => {
+  const startup = window.MathJax && window.MathJax.startup;
+  if (!startup || !startup.promise) return false;
+  const timer = new Promise((resolve) => setTimeout(() => resolve('timeout'), timeout));
+  return (await Promise.race([startup.promise.then(() => true), timer])) === true;
+}"""
+
+_IMAGES = """async () => {
+  const images = [...document.images];
+  images.forEach((img) => { img.loading = 'eager'; });
+  await Promise.all(images.map((img) => img.decode().catch(() => null)));
+  return images.map((img) => ({
+    src: img.currentSrc || img.src,
+    attribute: (img.getAttribute('src') || '').slice(0, 120),
+    naturalWidth: img.naturalWidth,
+  }));
+}"""
+
+_MATH = """() => {
+  const elements = [...document.querySelectorAll('.math')];
+  const skip = 'pre, code, script, style, textarea, mjx-container, .highlight, .MathJax';
+  const raw = [];
+  const root = document.querySelector('article') || document.body;
+  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+  const pattern = new RegExp(RAW_TEX);
+  while (walker.nextNode()) {
+    const node = walker.currentNode;
+    if (node.parentElement && node.parentElement.closest(skip)) continue;
+    if (pattern.test(node.textContent)) raw.push(node.textContent.trim().slice(0, 80));
+  }
+  return {
+    elements: elements.length,
+    typeset: elements.filter((e) => e.querySelector('mjx-container')).length,
+    containers: document.querySelectorAll('mjx-container').length,
+    mathjax_loaded: !!(window.MathJax && window.MathJax.startup),
+    raw,
+  };
+}""".replace("RAW_TEX", json.dumps(RAW_TEX.pattern))
+
+
+def wait_for_mathjax(page) -> bool:
+    """Wait until MathJax has typeset the page (False: no MathJax, or it timed out)."""
+    return page.evaluate(WAIT_FOR_MATHJAX, MATHJAX_TIMEOUT_MS)
+
+
+def visit(context, url: str, *, use_animations: bool = True) -> PageVisit:
+    """Load ``url`` in a new tab of ``context`` and record what happened.
+
+    Waits for MathJax's first typesetting, forces every image to load, collects the links, and
+    (with ``use_animations``) presses Pause, Next frame and Play on every matplotlib animation
+    player (``div.animation``) to see whether the frame shown changes.
+    """
+    result = PageVisit(url=url)
+    origin = _origin(url)
+    page = context.new_page()
+
+    def on_console(message):
+        if message.type != "error":
+            return
+        location = (message.location or {}).get("url", "")
+        if location and _origin(location) != origin and message.text.startswith("Failed to load"):
+            return  # an aborted external request: recorded as such below
+        if urlsplit(location).path in BROWSER_OWN_PATHS:
+            return
+        result.console_errors.append(f"{message.text} ({location})" if location else message.text)
+
+    def on_request_failed(request):
+        if _origin(request.url) != origin:
+            result.external_requests.append(request.url)
+        elif urlsplit(request.url).path not in BROWSER_OWN_PATHS:
+            result.failed_requests.append(f"{request.url}: {request.failure}")
+
+    def on_response(response):
+        if _origin(response.url) == origin and response.status >= 400:
+            if urlsplit(response.url).path not in BROWSER_OWN_PATHS:
+                result.failed_requests.append(f"{response.url}: HTTP {response.status}")
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: result.page_errors.append(str(error)))
+    page.on("requestfailed", on_request_failed)
+    page.on("response", on_response)
+    try:
+        page.goto(url, wait_until="load")
+        wait_for_mathjax(page)
+        result.images = page.evaluate(_IMAGES)
+        result.links = page.evaluate(
+            "() => [...document.querySelectorAll('a[href]')].map((a) => a.href)"
+        )
+        result.math = page.evaluate(_MATH)
+        result.theme = page.evaluate("() => document.documentElement.dataset.theme || ''")
+        if use_animations:
+            result.animations = _use_animations(page)
+        page.wait_for_load_state("networkidle")
+    finally:
+        page.close()
+    return result
+
+
+def _use_animations(page) -> list[dict]:
+    """Press the controls of each animation player; report whether the frame changed."""
+    found = []
+    players = page.locator("div.animation")
+    for index in range(players.count()):
+        player = players.nth(index)
+        image = player.locator("img").first
+        slider = player.locator("input[type=range]").first
+        report = {"index": index, "frames": None, "next_changes": False, "play_changes": False}
+        if image.count() == 0 or slider.count() == 0:
+            report["error"] = "no frame image or slider"
+            found.append(report)
+            continue
+        report["frames"] = int(slider.get_attribute("max") or 0) + 1
+        try:
+            player.locator('button[title="Pause"]').click(timeout=5000)
+            player.locator('button[title="First frame"]').click(timeout=5000)
+            first = image.get_attribute("src")
+            for _ in range(3):  # a frame may repeat the previous one
+                player.locator('button[title="Next frame"]').click(timeout=5000)
+                if image.get_attribute("src") != first:
+                    report["next_changes"] = True
+                    break
+            shown = image.get_attribute("src")
+            player.locator('button[title="Play"]').click(timeout=5000)
+            try:
+                page.wait_for_function(
+                    "([img, src]) => img.getAttribute('src') !== src",
+                    arg=[image.element_handle(), shown],
+                    timeout=5000,
+                )
+                report["play_changes"] = True
+            except Exception:  # noqa: BLE001 - a timeout means the frame never changed
+                report["play_changes"] = False
+            player.locator('button[title="Pause"]').click(timeout=5000)
+        except Exception as error:  # noqa: BLE001 - a missing or dead control
+            report["error"] = f"{type(error).__name__}: {str(error).splitlines()[0]}"
+        found.append(report)
+    return found
+
+
+# ----------------------------------------------------------------------------------------------
+# Problems found in a visit
+
+
+def js_problems(page: PageVisit) -> list[str]:
+    """JavaScript errors: uncaught exceptions and console errors."""
+    return [f"uncaught: {e}" for e in page.page_errors] + [
+        f"console: {e}" for e in page.console_errors
+    ]
+
+
+def request_problems(page: PageVisit) -> list[str]:
+    """Requests to the book's own server that failed (a missing script, image, font...)."""
+    return list(page.failed_requests)
+
+
+def image_problems(page: PageVisit) -> list[str]:
+    """Images of the book (local or embedded) that did not load."""
+    origin = _origin(page.url)
+    broken = []
+    for image in page.images:
+        src = image["src"]
+        local = src.startswith("data:") or _origin(src) == origin
+        if local and not image["naturalWidth"]:
+            broken.append(f"image does not load: {image['attribute'] or src[:120]}")
+    return broken
+
+
+class _Anchors(html.parser.HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.anchors: set[str] = set()
+
+    def handle_starttag(self, tag, attrs):
+        for name, value in attrs:
+            if value is not None and (name == "id" or (tag == "a" and name == "name")):
+                self.anchors.add(value)
+
+
+@functools.lru_cache(maxsize=512)
+def anchors_of(path: Path) -> frozenset[str]:
+    """The ids (and ``<a name>``) of an HTML file."""
+    parser = _Anchors()
+    parser.feed(path.read_text(encoding="utf-8", errors="replace"))
+    return frozenset(parser.anchors)
+
+
+def local_target(url: str, base_url: str, site: Path) -> Path | None:
+    """The file of ``site`` that a URL of the served site points at, or None if outside it."""
+    if _origin(url) != _origin(base_url):
+        return None
+    path = unquote(urlsplit(url).path)
+    base_path = urlsplit(base_url).path
+    if not path.startswith(base_path):
+        return None
+    relative = path[len(base_path) :]
+    target = site / relative
+    if relative == "" or relative.endswith("/"):
+        target = target / "index.html"
+    return target
+
+
+def link_problems(page: PageVisit, base_url: str, site: Path) -> list[str]:
+    """Links of the page into the site whose file or ``#anchor`` does not exist."""
+    problems = []
+    for href in dict.fromkeys(page.links):
+        if urlsplit(href).scheme not in ("http", "https"):
+            continue  # mailto:, javascript:
+        target = local_target(href, base_url, site)
+        if target is None:
+            continue  # external: not checked offline
+        if not target.is_file():
+            problems.append(f"dead link: {href} (no {target.relative_to(site).as_posix()})")
+            continue
+        fragment = unquote(urlsplit(href).fragment)
+        if fragment and target.suffix == ".html" and fragment not in anchors_of(target):
+            problems.append(f"missing anchor: {href}")
+    return problems
+
+
+def math_problems(page: PageVisit) -> list[str]:
+    """Math the page holds that MathJax did not typeset, and raw TeX left in the text."""
+    math = page.math
+    problems = []
+    if math.get("elements", 0) and not math.get("mathjax_loaded"):
+        problems.append("the page has math but MathJax did not start")
+    missing = math.get("elements", 0) - math.get("typeset", 0)
+    if missing:
+        problems.append(f"{missing} of {math['elements']} math elements not typeset")
+    problems += [f"raw TeX left in the text: {text!r}" for text in math.get("raw", [])]
+    return problems
+
+
+def animation_problems(page: PageVisit, expected: int) -> list[str]:
+    """Animation players missing (fewer than ``expected``) or with controls that do nothing."""
+    problems = []
+    if len(page.animations) != expected:
+        problems.append(
+            f"{len(page.animations)} animation players on the page, the notebook has {expected}"
+        )
+    for report in page.animations:
+        name = f"animation {report['index'] + 1}"
+        if report.get("error"):
+            problems.append(f"{name}: {report['error']}")
+            continue
+        if (report.get("frames") or 0) < 2:
+            problems.append(f"{name} has a single frame")
+        if not report["next_changes"]:
+            problems.append(f"{name}: 'Next frame' does not change the frame shown")
+        if not report["play_changes"]:
+            problems.append(f"{name}: 'Play' does not change the frame shown")
+    return problems
+
+
+def colab_problems(page: PageVisit, expected_url: str) -> list[str]:
+    """No "Open in Colab" link to ``expected_url``, or one to another notebook."""
+    colab = [link for link in page.links if urlsplit(link).netloc == "colab.research.google.com"]
+    problems = [f"Colab link points elsewhere: {link}" for link in colab if link != expected_url]
+    if expected_url not in colab:
+        problems.append(f"no link to {expected_url}")
+    return problems
+
+
+def download_problems(page: PageVisit, base_url: str, site: Path, notebook: Path) -> list[str]:
+    """No link that downloads ``notebook`` (the same .ipynb, cells and all) from the site."""
+    candidates = [
+        local_target(link, base_url, site)
+        for link in page.links
+        if urlsplit(link).path.endswith(f"/{notebook.name}")
+    ]
+    candidates = [path for path in candidates if path is not None]
+    if not candidates:
+        return [f"no download link for {notebook.name}"]
+    problems = []
+    for path in candidates:
+        if not path.is_file():
+            problems.append(f"download link to a missing file: {path.relative_to(site)}")
+        elif json.loads(path.read_text())["cells"] != json.loads(notebook.read_text())["cells"]:
+            problems.append(f"the downloaded {path.name} differs from {notebook}")
+    return problems
+
+
+# ----------------------------------------------------------------------------------------------
+# Search
+
+
+def search(context, base_url: str, term: str, timeout_ms: int = 20_000) -> list[str]:
+    """URLs (without ``#anchor``) of the pages the book's search page lists for ``term``."""
+    page = context.new_page()
+    try:
+        page.goto(f"{base_url}search.html?q={term}", wait_until="load")
+        page.wait_for_function(
+            "() => { const h = document.querySelector('#search-results h2');"
+            " return h && h.textContent.trim() === 'Search Results'; }",
+            timeout=timeout_ms,
+        )
+        links = page.evaluate(
+            "() => [...document.querySelectorAll('#search-results ul.search li a')]"
+            ".map((a) => a.href)"
+        )
+    finally:
+        page.close()
+    return list(dict.fromkeys(link.split("#")[0] for link in links))
+
+
+WORD = re.compile(r"[A-Za-z]{6,}")
+
+
+def distinctive_word(texts: dict[str, str], key: str) -> str | None:
+    """A word of ``texts[key]`` that the fewest other texts contain (then: its most frequent)."""
+
+    def words(text):
+        text = re.sub(
+            r"\$\$.*?\$\$|\$[^$\n]*\$|`[^`]*`|\(http[^)]*\)|https?://\S+", " ", text, flags=re.S
+        )
+        return Counter(word.lower() for word in WORD.findall(text))
+
+    counts = {name: words(text) for name, text in texts.items()}
+    if not counts.get(key):
+        return None
+
+    def rank(word):
+        others = sum(word in counts[name] for name in counts if name != key)
+        return (others, -counts[key][word], word)
+
+    return min(counts[key], key=rank)
+
+
+# ----------------------------------------------------------------------------------------------
+# Figures
+
+
+def png_problems(png: bytes, light: float = 0.8) -> list[str]:
+    """A figure that would not stay legible on a dark page: transparent pixels or a dark border.
+
+    The course draws every figure on an opaque white background; a transparent PNG shows the
+    page's colour through it (black lines on a dark theme vanish), and a dark border means a
+    dark figure style. ``light`` is the least median luminance of the border (0 black, 1 white).
+    """
+    import numpy as np
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(png))
+    image.load()
+    problems = []
+    has_alpha = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
+    rgba = np.asarray(image.convert("RGBA"), dtype=float) / 255.0
+    if has_alpha and rgba[..., 3].min() < 1.0:
+        share = float((rgba[..., 3] < 1.0).mean())
+        problems.append(f"{share:.0%} of its pixels are (partly) transparent")
+    width = max(1, min(rgba.shape[0], rgba.shape[1]) // 50)
+    border = np.concatenate(
+        [
+            rgba[:width].reshape(-1, 4),
+            rgba[-width:].reshape(-1, 4),
+            rgba[:, :width].reshape(-1, 4),
+            rgba[:, -width:].reshape(-1, 4),
+        ]
+    )
+    # as shown over a black page: transparent pixels show the page
+    luminance = (border[:, :3] * border[:, 3:]) @ np.array([0.2126, 0.7152, 0.0722])
+    median = float(np.median(luminance))
+    if median < light:
+        problems.append(f"its border is dark (median luminance {median:.2f}, 1 = white)")
+    return problems
+
+
+def notebook_pngs(notebook: Path) -> Iterator[tuple[str, bytes]]:
+    """``(where, png bytes)`` of every PNG a notebook's outputs show, animation frames included."""
+    nb = json.loads(notebook.read_text())
+    for index, cell in enumerate(nb["cells"], start=1):
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if "image/png" in data:
+                yield f"cell {index}", base64.b64decode("".join(data["image/png"]))
+            html_text = "".join(data.get("text/html", ""))
+            for frame, match in enumerate(DATA_PNG.finditer(html_text), start=1):
+                payload = re.sub(r"[^A-Za-z0-9+/=]", "", match.group(1))
+                yield f"cell {index} animation frame {frame}", base64.b64decode(payload)
+
+
+def screenshot_problems(png: bytes, light: float = 0.5) -> list[str]:
+    """A figure as the page shows it (an element screenshot) whose border is not light.
+
+    On the dark theme the book dims images a little (a CSS filter), so the bar is lower than for
+    the PNG files themselves; a figure drawn on a transparent or dark background falls far below.
+    """
+    return [p for p in png_problems(png, light=light) if "border" in p]

@@ -1,0 +1,282 @@
+"""The checks of the browser tests catch what they are meant to catch.
+
+A tiny synthetic site holds a page that passes every check and a page that breaks each of them
+(a broken image, a dead link and anchor, a JavaScript error, a missing script, untypeset math,
+animations whose controls do nothing, a wrong or missing Colab link, no download link); the
+checks of ``tests/site_checks.py`` must pass the first and report every fault of the second.
+The pure checks are also tested on hand-made visits, without a browser.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import shutil
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import nbformat  # noqa: E402
+import pytest  # noqa: E402
+import site_checks as sc  # noqa: E402
+from conftest import ROOT  # noqa: E402
+from matplotlib.animation import FuncAnimation  # noqa: E402
+
+COLAB = "https://colab.research.google.com/github/owner/repo/blob/main/book/nb.ipynb"
+
+
+def figure_png(**savefig) -> bytes:
+    fig, ax = plt.subplots(figsize=(2, 1.5), dpi=50, facecolor=savefig.pop("facecolor", "white"))
+    ax.plot([0, 1], [0, 1], color="black")
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", **savefig)
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+def animation_html(frames: int = 3, moving: bool = True) -> str:
+    fig, ax = plt.subplots(figsize=(1, 1), dpi=40, facecolor="white")
+    (line,) = ax.plot([0, 1], [0, 0])
+    ax.set_ylim(-1, frames)
+
+    def draw(i):
+        line.set_ydata([0, i if moving else 0])
+        return (line,)
+
+    anim = FuncAnimation(fig, draw, frames=frames, interval=50)
+    html = anim.to_jshtml(default_mode="loop")
+    plt.close(fig)
+    return html
+
+
+def tiny_notebook():
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("# Tiny"), nbformat.v4.new_code_cell("1 + 1")]
+    return nb
+
+
+HEAD = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>{title}</title>{scripts}
+</head><body><article>{body}</article></body></html>"""
+MATHJAX = '<script defer src="_static/mathjax/tex-chtml-full.js"></script>'
+
+
+@pytest.fixture(scope="module")
+def synthetic_site(tmp_path_factory):
+    site = tmp_path_factory.mktemp("site")
+    shutil.copytree(ROOT / "vendor" / "_static", site / "_static")
+    (site / "fig.png").write_bytes(figure_png())
+    notebook = site / "source" / "nb.ipynb"
+    notebook.parent.mkdir()
+    nbformat.write(tiny_notebook(), notebook)
+    (site / "_sources" / "book").mkdir(parents=True)
+    shutil.copy(notebook, site / "_sources" / "book" / "nb.ipynb")
+    (site / "other.html").write_text(
+        HEAD.format(title="other", scripts="", body='<p id="target">here</p>')
+    )
+    good = f"""<h1 id="top">A good page</h1>
+<p><img src="fig.png" alt="a figure"> <a href="other.html#target">there</a> <a href="#top">up</a>
+<a href="{COLAB}">Open in Colab</a> <a href="_sources/book/nb.ipynb">.ipynb</a>
+<a href="https://example.org/elsewhere">outside</a></p>
+<p>Inline <span class="math notranslate nohighlight">\\(x^2\\)</span> and display:</p>
+<div class="math notranslate nohighlight">\\[y = \\sum_i x_i\\]</div>
+{animation_html()}"""
+    (site / "good.html").write_text(HEAD.format(title="good", scripts=MATHJAX, body=good))
+    broken = f"""<h1>A broken page</h1>
+<p><img src="missing.png" alt="lost"> <a href="nowhere.html">dead</a>
+<a href="other.html#nope">no anchor</a>
+<a href="{COLAB.replace("nb.ipynb", "other.ipynb")}">Open in Colab</a></p>
+<p>Inline <span class="math notranslate nohighlight">\\(x^2\\)</span>, and $$z$$ left raw.</p>
+{animation_html(moving=False)}
+<div class="animation"><img src="fig.png"></div>
+<script src="missing.js"></script>
+<script>console.error("something went wrong");</script>
+<script>throw new Error("boom");</script>"""
+    (site / "broken.html").write_text(HEAD.format(title="broken", scripts="", body=broken))
+    return site
+
+
+@pytest.fixture(scope="module")
+def served(browser, synthetic_site):
+    with sc.serve(synthetic_site) as url:
+        context = sc.new_context(browser, url)
+        yield synthetic_site, url, context
+        context.close()
+        dark = sc.new_context(browser, url, theme="dark")
+        page = dark.new_page()
+        page.goto(url + "other.html")
+        # new_context(theme=...) writes the reader's choice where the book's theme reads it.
+        assert page.evaluate("() => localStorage.getItem('mode')") == "dark"
+        dark.close()
+
+
+def test_a_clean_page_passes_every_check(served):
+    site, url, context = served
+    page = sc.visit(context, url + "good.html")
+    assert sc.js_problems(page) == []
+    assert sc.request_problems(page) == []
+    assert sc.image_problems(page) == []
+    assert sc.link_problems(page, url, site) == []
+    assert sc.math_problems(page) == []
+    assert page.math["typeset"] == 2
+    assert sc.animation_problems(page, expected=1) == []
+    assert page.animations[0]["frames"] == 3
+    assert sc.colab_problems(page, COLAB) == []
+    assert sc.download_problems(page, url, site, site / "source" / "nb.ipynb") == []
+    # matplotlib's player asks a CDN for icon styles: blocked, recorded, and not an error
+    assert all("font-awesome" in request for request in page.external_requests)
+
+
+def test_every_fault_of_a_broken_page_is_reported(served):
+    site, url, context = served
+    page = sc.visit(context, url + "broken.html")
+    js = "\n".join(sc.js_problems(page))
+    assert "boom" in js and "something went wrong" in js
+    requests = "\n".join(sc.request_problems(page))
+    assert "missing.js" in requests and "missing.png" in requests
+    assert sc.image_problems(page) == ["image does not load: missing.png"]
+    links = sc.link_problems(page, url, site)
+    assert any(p.startswith("dead link") and "nowhere.html" in p for p in links)
+    assert any(p.startswith("missing anchor") and "#nope" in p for p in links)
+    assert len(links) == 2
+    math = "\n".join(sc.math_problems(page))
+    assert "MathJax did not start" in math and "1 of 1 math elements not typeset" in math
+    assert "raw TeX" in math and "$$z$$" in math
+    animations = "\n".join(sc.animation_problems(page, expected=1))
+    assert "2 animation players on the page, the notebook has 1" in animations
+    assert "'Next frame' does not change" in animations and "'Play' does not change" in animations
+    assert "animation 2: no frame image or slider" in animations
+    colab = sc.colab_problems(page, COLAB)
+    assert any("points elsewhere" in p for p in colab) and any("no link to" in p for p in colab)
+    assert sc.download_problems(page, url, site, site / "source" / "nb.ipynb") == [
+        "no download link for nb.ipynb"
+    ]
+
+
+# Pure checks on hand-made visits: no browser needed.
+
+BASE = "http://127.0.0.1:8000/"
+
+
+def test_link_problems_resolve_files_anchors_and_folders(tmp_path):
+    (tmp_path / "book").mkdir()
+    (tmp_path / "index.html").write_text('<a name="old"></a>')
+    (tmp_path / "book" / "a.html").write_text('<h1 id="intro">x</h1><p id="x">')
+    page = sc.PageVisit(
+        url=BASE + "book/a.html",
+        links=[
+            BASE + "book/a.html#intro",
+            BASE + "#old",
+            BASE + "book/a.html?x=1",
+            "https://example.org/a.html#nope",
+            "mailto:someone@example.org",
+            BASE + "book/b.html",
+            BASE + "book/a.html#gone",
+            BASE + "book/",
+        ],
+    )
+    assert sc.link_problems(page, BASE, tmp_path) == [
+        f"dead link: {BASE}book/b.html (no book/b.html)",
+        f"missing anchor: {BASE}book/a.html#gone",
+        f"dead link: {BASE}book/ (no book/index.html)",
+    ]
+
+
+def test_image_problems_ignore_external_images_only():
+    page = sc.PageVisit(
+        url=BASE + "a.html",
+        images=[
+            {"src": BASE + "ok.png", "attribute": "ok.png", "naturalWidth": 10},
+            {"src": BASE + "bad.png", "attribute": "bad.png", "naturalWidth": 0},
+            {"src": "data:image/png;base64,xx", "attribute": "data:...", "naturalWidth": 0},
+            {"src": "https://example.org/badge.svg", "attribute": "badge", "naturalWidth": 0},
+        ],
+    )
+    assert sc.image_problems(page) == [
+        "image does not load: bad.png",
+        "image does not load: data:...",
+    ]
+
+
+def test_colab_problems_need_exactly_this_notebook():
+    assert sc.colab_problems(sc.PageVisit(url=BASE, links=[COLAB, COLAB]), COLAB) == []
+    assert sc.colab_problems(sc.PageVisit(url=BASE, links=[]), COLAB) == [f"no link to {COLAB}"]
+
+
+def test_png_problems_catch_transparent_and_dark_figures():
+    assert sc.png_problems(figure_png()) == []
+    transparent = sc.png_problems(figure_png(transparent=True))
+    assert any("transparent" in p for p in transparent)
+    assert any("dark" in p for p in transparent)  # transparent black border pixels
+    assert sc.png_problems(figure_png(facecolor="black")) == [
+        "its border is dark (median luminance 0.00, 1 = white)"
+    ]
+
+
+def test_notebook_pngs_finds_images_and_animation_frames(tmp_path):
+    nb = tiny_notebook()
+    png = figure_png()
+    nb.cells[1].outputs = [
+        nbformat.v4.new_output("display_data", data={"image/png": base64.b64encode(png).decode()}),
+        nbformat.v4.new_output("display_data", data={"text/html": animation_html(frames=4)}),
+    ]
+    path = tmp_path / "nb.ipynb"
+    nbformat.write(nb, path)
+    found = list(sc.notebook_pngs(path))
+    assert [where for where, _ in found] == ["cell 2"] + [
+        f"cell 2 animation frame {i}" for i in range(1, 5)
+    ]
+    assert found[0][1] == png
+    assert all(sc.png_problems(data) == [] for _, data in found)
+
+
+def test_distinctive_word_prefers_a_word_no_other_page_has():
+    texts = {
+        "a": "Convolution slides a kernel. Convolution again, and pooling.",
+        "b": "Pooling shrinks. Convolution too.",
+        "c": "",
+    }
+    assert sc.distinctive_word(texts, "a") == "kernel"  # 'slides' also; 'kernel' sorts first
+    assert sc.distinctive_word(texts, "b") == "shrinks"
+    assert sc.distinctive_word(texts, "c") is None
+    # math, code and links are not searchable words
+    assert sc.distinctive_word({"x": "$\\lfloor$ `kernelsize` (https://zzzzzzz.org)"}, "x") is None
+
+
+def test_animations_counted_against_the_notebook():
+    page = sc.PageVisit(url=BASE)
+    assert sc.animation_problems(page, expected=0) == []
+    assert sc.animation_problems(page, expected=1) == [
+        "0 animation players on the page, the notebook has 1"
+    ]
+    page.animations = [{"index": 0, "frames": 1, "next_changes": True, "play_changes": True}]
+    assert sc.animation_problems(page, expected=1) == ["animation 1 has a single frame"]
+
+
+def test_download_must_be_the_same_notebook(tmp_path):
+    source = tmp_path / "nb.ipynb"
+    nbformat.write(tiny_notebook(), source)
+    (tmp_path / "_sources").mkdir()
+    other = tiny_notebook()
+    other.cells.append(nbformat.v4.new_markdown_cell("extra"))
+    nbformat.write(other, tmp_path / "_sources" / "nb.ipynb")
+    page = sc.PageVisit(url=BASE, links=[BASE + "_sources/nb.ipynb"])
+    assert sc.download_problems(page, BASE, tmp_path, source) == [
+        f"the downloaded nb.ipynb differs from {source}"
+    ]
+    (tmp_path / "_sources" / "nb.ipynb").write_text(json.dumps(json.loads(source.read_text())))
+    assert sc.download_problems(page, BASE, tmp_path, source) == []
+
+
+def test_math_problems_on_a_page_without_math():
+    page = sc.PageVisit(url=BASE, math={"elements": 0, "typeset": 0, "raw": []})
+    assert sc.math_problems(page) == []
+    page.math = {"elements": 2, "typeset": 2, "mathjax_loaded": True, "raw": []}
+    assert sc.math_problems(page) == []
+
+
+def test_checks_run_offline_only_on_the_served_site():
+    assert sc.local_target("https://example.org/x.html", BASE, ROOT) is None
+    assert sc.local_target(BASE + "a%20b.html#x", BASE, ROOT) == ROOT / "a b.html"
+    assert sc.local_target(BASE, BASE, ROOT) == ROOT / "index.html"
