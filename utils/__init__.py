@@ -29,6 +29,7 @@ from .scratch import (
 )
 from .shapes import output_size, same_padding
 from .training import split_validation, train_seed_cnn
+from .visualize import grad_cam, logits_model, maximize_activation, occlusion_map, saliency_map
 
 __all__ = [
     "FASHION_MNIST_CLASSES",
@@ -43,18 +44,23 @@ __all__ = [
     "dense_forward",
     "draw_grid",
     "format_layer_table",
+    "grad_cam",
     "layer_table",
     "load_fashion_mnist",
     "load_mnist",
     "load_seed_cnn",
+    "logits_model",
     "max_pool2d",
     "max_pool_backward",
     "max_pool_forward",
+    "maximize_activation",
+    "occlusion_map",
     "output_size",
     "pad2d",
     "prepare_images",
     "relu_backward",
     "relu_forward",
+    "saliency_map",
     "same_padding",
     "save_seed_cnn",
     "setup_notebook",
