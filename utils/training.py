@@ -74,10 +74,11 @@ def _epoch_logger_class():
     class EpochLogger(keras.callbacks.Callback):
         """Print one rounded line per epoch, ending with its duration as ``in 9.1 s`` (ch. 6).
 
-        The line is :func:`format_logs` of Keras' logs: losses with ``loss_decimals`` decimals,
-        accuracies in percent with two, coarse enough for the same figures to come out on a CPU
-        whose float round-off differs in the last digits. Use it with ``fit(..., verbose=0)``.
-        Durations are kept in ``epoch_seconds``; ``verbose=False`` only keeps them.
+        The line is :func:`format_logs` of Keras' logs: losses with ``loss_decimals``
+        decimals, accuracies in per cent with two decimals, coarse enough for the same figures
+        to come out on a CPU whose float round-off differs in the last digits. Use it with
+        ``fit(..., verbose=0)``. Durations are kept in ``epoch_seconds``; ``verbose=False`` only
+        keeps them.
         """
 
         def __init__(self, loss_decimals: int = 3, verbose: bool = True):
@@ -105,7 +106,7 @@ def format_logs(logs: dict, loss_decimals: int = 3) -> str:
     Examples
     --------
     >>> format_logs({"loss": 0.123456, "accuracy": 0.98765, "val_loss": 0.05, "val_accuracy": 0.99})
-    'loss 0.123, accuracy 98.77 % | validation loss 0.050, accuracy 99.00 %'
+    'loss 0.123, accuracy 98.77% | validation loss 0.050, accuracy 99.00%'
     """
     parts = []
     for prefix, label in (("", ""), ("val_", "validation ")):
@@ -117,7 +118,7 @@ def format_logs(logs: dict, loss_decimals: int = 3) -> str:
             fields.append(f"loss {logs[prefix + 'loss']:.{loss_decimals}f}")
         for name in names:
             if "accuracy" in name:
-                fields.append(f"{name} {100 * logs[prefix + name]:.2f} %")
+                fields.append(f"{name} {logs[prefix + name]:.2%}")
         if fields:
             parts.append(label + ", ".join(fields))
     return " | ".join(parts)
