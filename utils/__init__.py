@@ -5,6 +5,14 @@ Later chapters import from here instead of re-defining what earlier chapters tau
 
 from .conv import conv2d, pad2d
 from .data import FASHION_MNIST_CLASSES, load_fashion_mnist, load_mnist
+from .explorer import (
+    describe_output_size,
+    draw_output_size,
+    output_size_animation,
+    output_size_explorer,
+    unused_pixels,
+    window_starts,
+)
 from .models import (
     build_seed_cnn,
     format_layer_table,
@@ -42,7 +50,9 @@ __all__ = [
     "conv_animation",
     "dense_backward",
     "dense_forward",
+    "describe_output_size",
     "draw_grid",
+    "draw_output_size",
     "format_layer_table",
     "grad_cam",
     "layer_table",
@@ -56,6 +66,8 @@ __all__ = [
     "maximize_activation",
     "occlusion_map",
     "output_size",
+    "output_size_animation",
+    "output_size_explorer",
     "pad2d",
     "prepare_images",
     "relu_backward",
@@ -67,4 +79,6 @@ __all__ = [
     "softmax_cross_entropy",
     "split_validation",
     "train_seed_cnn",
+    "unused_pixels",
+    "window_starts",
 ]
