@@ -22,7 +22,7 @@ from .models import (
     save_seed_cnn,
 )
 from .notebook import setup_notebook
-from .plots import animation_html, conv_animation, draw_grid
+from .plots import animation_html, conv_animation, draw_conv_step, draw_grid
 from .pooling import avg_pool2d, max_pool2d
 from .scratch import (
     conv2d_backward,
@@ -51,6 +51,7 @@ __all__ = [
     "dense_backward",
     "dense_forward",
     "describe_output_size",
+    "draw_conv_step",
     "draw_grid",
     "draw_output_size",
     "format_layer_table",

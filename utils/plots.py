@@ -1,18 +1,80 @@
 """Figures and animations of grids of numbers (chapter 1; reused by chapters 2 to 4).
 
-Every helper takes ``ax=None`` (a new figure is made when it is None), returns what it drew, and
-never calls ``plt.show()``.
+Every helper takes ``ax=None`` (or ``axes=None``; a new figure is made when it is None), returns
+what it drew, and never calls ``plt.show()``.
 """
 
 from __future__ import annotations
 
+import numbers
+
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib import animation
+from matplotlib.axes import Axes
 from matplotlib.patches import Rectangle
 
+from ._validate import check_int, check_pair
 from .conv import conv2d, pad2d
 from .shapes import same_padding
+
+CELL_INCHES = 0.5
+"""Side of one drawn cell, in inches (a 5x5 grid is 2.5 inches wide)."""
+
+SUM_FONTSIZE = 10
+
+MAX_ANIMATION_FRAMES = 100
+"""Largest number of frames :func:`conv_animation` makes unless told otherwise (page size)."""
+
+
+def _numeric_2d(name: str, values) -> np.ndarray:
+    array = np.asarray(values)
+    if not (np.issubdtype(array.dtype, np.number) or array.dtype == np.bool_):
+        raise TypeError(f"{name} must hold numbers, got dtype {array.dtype}")
+    if array.ndim != 2:
+        raise ValueError(f"{name} must be a 2-D array (H, W), got shape {array.shape}")
+    if array.size == 0:
+        raise ValueError(f"{name} must not be empty, got shape {array.shape}")
+    return array
+
+
+def _bool_like(name: str, values, shape) -> np.ndarray:
+    array = np.asarray(values)
+    if array.dtype != np.bool_:
+        raise TypeError(f"{name} must be a boolean array, got dtype {array.dtype}")
+    if array.shape != shape:
+        raise ValueError(f"{name} must have the shape of values {shape}, got {array.shape}")
+    return array
+
+
+def _boxes(highlight) -> list[tuple[int, int, int, int]]:
+    """``highlight`` as a list of ``(row, col, height, width)``, each checked."""
+    if highlight is None:
+        return []
+    items = list(highlight) if isinstance(highlight, (tuple, list)) else None
+    if items and all(isinstance(v, numbers.Integral) for v in items):
+        items = [items]
+    message = (
+        "highlight must be (row, col, height, width) or a list of them, with integer row, col "
+        f">= 0 and height, width >= 1, got {highlight!r}"
+    )
+    if not items or any(not isinstance(box, (tuple, list)) or len(box) != 4 for box in items):
+        raise ValueError(message)
+    boxes = []
+    for box in items:
+        if not all(isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in box):
+            raise ValueError(message)
+        r, c, h, w = (int(v) for v in box)
+        if r < 0 or c < 0 or h < 1 or w < 1:
+            raise ValueError(message)
+        boxes.append((r, c, h, w))
+    return boxes
+
+
+def _label(value, fmt: str) -> str:
+    if isinstance(value, (float, np.floating)):
+        value = value + 0.0  # -0.0 + 0.0 is 0.0: no "-0" labels
+    return fmt.format(value)
 
 
 def draw_grid(
@@ -28,7 +90,9 @@ def draw_grid(
     fmt: str = "{:g}",
     show_values: bool = True,
     mask=None,
-):
+    shade=None,
+    fontsize: float = 10,
+) -> Axes:
     """Draw a 2-D array as a grid of coloured cells labelled with their values.
 
     Parameters
@@ -36,84 +100,157 @@ def draw_grid(
     values : (H, W) array
         The numbers to draw.
     ax : matplotlib Axes, optional
-        Where to draw; a new figure is made when None.
+        Where to draw; a new figure of :data:`CELL_INCHES` per cell is made when None.
     title : str, optional
         Axes title.
     highlight : (row, col, height, width) or a list of them, optional
         Rectangles outlined on top of the grid (the current window, for instance).
+    highlight_color : str
+        Colour of those rectangles.
     cmap, vmin, vmax
         Colour map and its range (defaults to the values' range).
     fmt : str
-        Format of each cell's label.
+        Format of each cell's label, such as ``"{:g}"`` or ``"{:.2f}"``.
     show_values : bool
         Write the values in the cells.
     mask : (H, W) bool array, optional
         Cells where ``mask`` is False are left blank (a feature map being filled in).
+    shade : (H, W) bool array, optional
+        Cells where ``shade`` is True are greyed (zero padding, for instance).
+    fontsize : float
+        Size of the labels, in points.
 
     Returns
     -------
     matplotlib Axes
+
+    Examples
+    --------
+    >>> ax = draw_grid(np.arange(6).reshape(2, 3), highlight=(0, 1, 2, 2))
+    >>> ax.images[0].get_array().shape, len(ax.texts), len(ax.patches)
+    ((2, 3), 6, 1)
+    >>> plt.close(ax.figure)
     """
-    values = np.asarray(values)
-    if values.ndim != 2:
-        raise ValueError(f"values must be a 2-D array, got shape {values.shape}")
+    values = _numeric_2d("values", values)
+    if mask is not None:
+        mask = _bool_like("mask", mask, values.shape)
+    if shade is not None:
+        shade = _bool_like("shade", shade, values.shape)
+    boxes = _boxes(highlight)
+    if not isinstance(fmt, str):
+        raise TypeError(f"fmt must be a format string such as '{{:g}}', got {fmt!r}")
     if ax is None:
-        _, ax = plt.subplots(figsize=(0.45 * values.shape[1] + 0.6, 0.45 * values.shape[0] + 0.6))
-    shown = np.ma.masked_where(~mask, values) if mask is not None else values
-    finite = values[np.isfinite(values)] if np.issubdtype(values.dtype, np.floating) else values
-    lo = finite.min() if vmin is None and finite.size else vmin
-    hi = finite.max() if vmax is None and finite.size else vmax
-    image = ax.imshow(shown, cmap=cmap, vmin=lo, vmax=hi)
-    image.cmap.set_bad("white")
+        rows, cols = values.shape
+        _, ax = plt.subplots(
+            figsize=(CELL_INCHES * cols + 0.4, CELL_INCHES * rows + (0.7 if title else 0.4))
+        )
+    elif not isinstance(ax, Axes):
+        raise TypeError(f"ax must be a matplotlib Axes or None, got {type(ax).__name__}")
+
+    numeric = values.astype(float)
+    shown = np.ma.masked_where(~mask, numeric) if mask is not None else numeric
+    finite = numeric[np.isfinite(numeric)]
+    lo = (finite.min() if finite.size else 0.0) if vmin is None else vmin
+    hi = (finite.max() if finite.size else 1.0) if vmax is None else vmax
+    cmap_obj = plt.get_cmap(cmap).with_extremes(bad="white")
+    ax.imshow(shown, cmap=cmap_obj, vmin=lo, vmax=hi)
+    if shade is not None and shade.any():
+        ax.imshow(
+            np.ma.masked_where(~shade, np.ones(values.shape)),
+            cmap="Greys",
+            alpha=0.35,
+            vmin=0,
+            vmax=2,
+        )
     rows, cols = values.shape
     ax.set_xticks(np.arange(-0.5, cols, 1), minor=True)
     ax.set_yticks(np.arange(-0.5, rows, 1), minor=True)
+    ax.set_xticks([])
+    ax.set_yticks([])
     ax.grid(which="minor", color="0.6", linewidth=0.8)
     ax.tick_params(which="both", length=0, labelbottom=False, labelleft=False)
     if show_values:
-        cmap_obj = plt.get_cmap(cmap)
-        span = (hi - lo) if hi is not None and lo is not None and hi != lo else 1
+        span = hi - lo if hi != lo else 1.0
         for (r, c), v in np.ndenumerate(values):
             if mask is not None and not mask[r, c]:
                 continue
-            level = (v - lo) / span if lo is not None else 0
+            level = (float(v) - lo) / span if np.isfinite(v) else 0.0
             dark = np.mean(cmap_obj(np.clip(level, 0, 1))[:3]) < 0.5
             ax.text(
                 c,
                 r,
-                fmt.format(v),
+                _label(v, fmt),
                 ha="center",
                 va="center",
-                fontsize=8,
+                fontsize=fontsize,
                 color="white" if dark else "black",
             )
-    if highlight is not None:
-        boxes = [highlight] if np.ndim(highlight) == 1 else highlight
-        for r, c, h, w in boxes:
-            ax.add_patch(
-                Rectangle(
-                    (c - 0.5, r - 0.5), w, h, fill=False, edgecolor=highlight_color, linewidth=2.5
-                )
-            )
+    for r, c, h, w in boxes:
+        ax.add_patch(
+            Rectangle((c - 0.5, r - 0.5), w, h, fill=False, edgecolor=highlight_color, linewidth=3)
+        )
     if title:
-        ax.set_title(title, fontsize=10)
+        ax.set_title(title, fontsize=fontsize + 1)
     return ax
 
 
 def _padding_pairs(image_shape, kernel_shape, stride, padding):
-    """((top, bottom), (left, right)) for an int, 'valid' or 'same' padding."""
-    if padding == "valid":
-        return (0, 0), (0, 0)
-    if padding == "same":
-        return (
-            same_padding(image_shape[0], kernel_shape[0], stride),
-            same_padding(image_shape[1], kernel_shape[1], stride),
-        )
-    return (padding, padding), (padding, padding)
+    """((top, bottom), (left, right)) for an int, 'valid', 'same' or 'full' padding."""
+    if isinstance(padding, str):
+        if padding == "valid":
+            return (0, 0), (0, 0)
+        if padding == "same":
+            return (
+                same_padding(image_shape[0], kernel_shape[0], stride[0]),
+                same_padding(image_shape[1], kernel_shape[1], stride[1]),
+            )
+        if padding == "full":
+            return (kernel_shape[0] - 1,) * 2, (kernel_shape[1] - 1,) * 2
+        raise ValueError(f"padding must be an int, 'valid', 'same' or 'full', got {padding!r}")
+    p = check_int("padding", padding, 0)
+    return (p, p), (p, p)
 
 
-def conv_animation(image, kernel, stride: int = 1, padding=0, *, interval: int = 600):
-    """Animate a kernel sliding over an image: input with the window, kernel, feature map.
+def _conv_setup(image, kernel, stride, padding):
+    """Checked arrays, padding and feature map of one animated convolution."""
+    image = _numeric_2d("image", image)
+    kernel = _numeric_2d("kernel", kernel)
+    stride = check_pair("stride", stride, 1)
+    pads = _padding_pairs(image.shape, kernel.shape, stride, padding)
+    padded = pad2d(image, pads)
+    feature_map = conv2d(image, kernel, stride=stride, padding=pads)
+    is_pad = np.ones(padded.shape, dtype=bool)
+    (top, _), (left, _) = pads
+    is_pad[top : top + image.shape[0], left : left + image.shape[1]] = False
+    return image, kernel, stride, padded, is_pad, feature_map
+
+
+def _sum_text(window, kernel, value, fmt: str) -> str:
+    """``"w1×k1 + w2×k2 + ... = value"``, shortened for large kernels."""
+    if kernel.size > 9:
+        return f"sum of {kernel.size} products = {_label(value, fmt)}"
+    terms = []
+    for w, k in zip(window.ravel(), kernel.ravel(), strict=True):
+        k_text = _label(k, fmt)
+        terms.append(f"{_label(w, fmt)}×{f'({k_text})' if k_text.startswith('-') else k_text}")
+    return " + ".join(terms) + f" = {_label(value, fmt)}"
+
+
+def draw_conv_step(
+    image,
+    kernel,
+    position=(0, 0),
+    stride=1,
+    padding=0,
+    axes=None,
+    *,
+    fmt: str = "{:g}",
+    show_sum: bool = True,
+):
+    """Draw one step of a convolution: the input with the window, the kernel, the feature map.
+
+    The feature map is filled in up to ``position`` (in reading order), as if the kernel had
+    visited every earlier position, and the cell being computed is outlined.
 
     Parameters
     ----------
@@ -121,85 +258,221 @@ def conv_animation(image, kernel, stride: int = 1, padding=0, *, interval: int =
         A small single-channel input, drawn with its values.
     kernel : (kh, kw) array
         The kernel.
-    stride : int
+    position : (row, col)
+        The feature-map cell being computed.
+    stride : int or (rows, cols)
+        Step of the window (chapter 4).
+    padding : int, "valid", "same" or "full"
+        Zero padding (chapter 3); padded cells are greyed.
+    axes : sequence of three matplotlib Axes, optional
+        Where to draw the input, the kernel and the feature map; a new figure when None.
+    fmt : str
+        Format of the numbers.
+    show_sum : bool
+        Write the cell's computation (products of window and kernel, and their sum) at the bottom
+        of the figure, as its ``supxlabel``.
+
+    Returns
+    -------
+    list of three matplotlib Axes
+        Input, kernel, feature map.
+
+    Examples
+    --------
+    >>> axes = draw_conv_step(np.arange(16).reshape(4, 4), np.eye(2, dtype=int), (1, 2))
+    >>> axes[0].figure.get_supxlabel()
+    'feature map[1, 2] = 6×1 + 7×0 + 10×0 + 11×1 = 17'
+    >>> plt.close(axes[0].figure)
+    """
+    image, kernel, stride, padded, is_pad, feature_map = _conv_setup(image, kernel, stride, padding)
+    i, j = check_pair("position", position, 0)
+    if i >= feature_map.shape[0] or j >= feature_map.shape[1]:
+        raise ValueError(
+            f"position must index the {feature_map.shape[0]}x{feature_map.shape[1]} feature "
+            f"map, got {position!r}"
+        )
+    if axes is None:
+        axes = _conv_figure(padded, kernel, feature_map, stride, fmt, show_sum)[1]
+    else:
+        axes = list(axes)
+        if len(axes) != 3 or not all(isinstance(ax, Axes) for ax in axes):
+            raise TypeError("axes must be three matplotlib Axes (input, kernel, feature map)")
+    kh, kw = kernel.shape
+    top, left = i * stride[0], j * stride[1]
+    draw_grid(
+        padded,
+        axes[0],
+        title="input" + (" (zero-padded)" if is_pad.any() else ""),
+        highlight=(top, left, kh, kw),
+        shade=is_pad,
+        fmt=fmt,
+    )
+    draw_grid(kernel, axes[1], title="kernel", cmap="Oranges", fmt=fmt)
+    filled = np.zeros(feature_map.shape, dtype=bool)
+    filled.flat[: i * feature_map.shape[1] + j + 1] = True
+    draw_grid(
+        feature_map,
+        axes[2],
+        title="feature map",
+        cmap="Greens",
+        mask=filled,
+        highlight=(i, j, 1, 1),
+        fmt=fmt,
+    )
+    if show_sum:
+        axes[0].figure.supxlabel(
+            _sum_label(padded, kernel, feature_map, stride, (i, j), fmt),
+            fontsize=SUM_FONTSIZE,
+            y=0.03,
+            va="bottom",
+        )
+    return axes
+
+
+def _sum_label(padded, kernel, feature_map, stride, position, fmt: str) -> str:
+    """``"feature map[i, j] = w1×k1 + ... = value"`` for one cell."""
+    i, j = position
+    kh, kw = kernel.shape
+    window = padded[i * stride[0] : i * stride[0] + kh, j * stride[1] : j * stride[1] + kw]
+    return f"feature map[{i}, {j}] = " + _sum_text(window, kernel, feature_map[i, j], fmt)
+
+
+def _conv_figure(padded, kernel, feature_map, stride, fmt, show_sum):
+    """A figure of three Axes sized to the three grids, with room below for the sum."""
+    widths = [padded.shape[1], kernel.shape[1], feature_map.shape[1]]
+    height = max(padded.shape[0], kernel.shape[0], feature_map.shape[0])
+    below = 0.5 if show_sum else 0.1
+    fig_w = CELL_INCHES * sum(widths) + 1.4
+    if show_sum:
+        longest = max(
+            len(_sum_label(padded, kernel, feature_map, stride, position, fmt))
+            for position in np.ndindex(feature_map.shape)
+        )
+        fig_w = max(fig_w, 0.6 * SUM_FONTSIZE / 72 * longest + 0.4)
+    fig_h = CELL_INCHES * height + 0.45 + below
+    fig, axes = plt.subplots(
+        1,
+        3,
+        figsize=(fig_w, fig_h),
+        gridspec_kw={
+            "width_ratios": widths,
+            "left": 0.2 / fig_w,
+            "right": 1 - 0.2 / fig_w,
+            "bottom": below / fig_h,
+            "top": 1 - 0.45 / fig_h,
+            "wspace": 0.5 / (CELL_INCHES * sum(widths) / 3),
+        },
+    )
+    return fig, list(axes)
+
+
+def conv_animation(
+    image,
+    kernel,
+    stride=1,
+    padding=0,
+    *,
+    interval: int = 800,
+    fmt: str = "{:g}",
+    show_sum: bool = True,
+    max_frames: int = MAX_ANIMATION_FRAMES,
+):
+    """Animate a kernel sliding over an image: input with the window, kernel, feature map.
+
+    One frame per feature-map cell, drawn with :func:`draw_conv_step`.
+
+    Parameters
+    ----------
+    image : (H, W) array
+        A small single-channel input, drawn with its values.
+    kernel : (kh, kw) array
+        The kernel.
+    stride : int or (rows, cols)
         Step of the window.
-    padding : int, "valid" or "same"
-        Zero padding; padded cells are drawn in grey.
+    padding : int, "valid", "same" or "full"
+        Zero padding; padded cells are greyed.
     interval : int
-        Milliseconds between frames.
+        Milliseconds between frames, ``>= 1``.
+    fmt, show_sum
+        As in :func:`draw_conv_step`.
+    max_frames : int
+        Refuse to make more frames than this (each frame is an image embedded in the page).
 
     Returns
     -------
     matplotlib.animation.FuncAnimation
         Show it in a notebook with :func:`animation_html` (plays in the static HTML book too).
-    """
-    image = np.asarray(image)
-    kernel = np.asarray(kernel)
-    if image.ndim != 2 or kernel.ndim != 2:
-        raise ValueError("conv_animation draws a 2-D image and a 2-D kernel")
-    pads = _padding_pairs(image.shape, kernel.shape, stride, padding)
-    padded = pad2d(image, pads)
-    feature_map = conv2d(image, kernel, stride=stride, padding=pads)
-    is_pad = np.ones(padded.shape, dtype=bool)
-    is_pad[pads[0][0] : pads[0][0] + image.shape[0], pads[1][0] : pads[1][0] + image.shape[1]] = (
-        False
-    )
-    kh, kw = kernel.shape
-    positions = list(np.ndindex(feature_map.shape))
 
-    widths = [padded.shape[1], kernel.shape[1], feature_map.shape[1]]
-    height = max(padded.shape[0], kernel.shape[0], feature_map.shape[0])
-    fig, axes = plt.subplots(
-        1,
-        3,
-        figsize=(0.42 * sum(widths) + 1.6, 0.42 * height + 0.9),
-        gridspec_kw={"width_ratios": widths},
-    )
+    Examples
+    --------
+    >>> anim = conv_animation(np.arange(9).reshape(3, 3), np.ones((2, 2)))
+    >>> html = animation_html(anim)  # in a notebook, the cell's last line: `animation_html(anim)`
+    >>> html.data.count('"data:image/png')  # one frame per feature-map cell
+    4
+    """
+    image, kernel, stride_pair, padded, _, feature_map = _conv_setup(image, kernel, stride, padding)
+    interval = check_int("interval", interval, 1)
+    max_frames = check_int("max_frames", max_frames, 1)
+    positions = list(np.ndindex(feature_map.shape))
+    if len(positions) > max_frames:
+        raise ValueError(
+            f"the feature map has {len(positions)} cells, one frame each, more than "
+            f"max_frames={max_frames}: animate a smaller image or raise max_frames"
+        )
+    fig, axes = _conv_figure(padded, kernel, feature_map, stride_pair, fmt, show_sum)
 
     def draw(frame):
-        i, j = positions[frame]
         for ax in axes:
             ax.clear()
-        draw_grid(
-            padded,
-            axes[0],
-            title="input" + (" (padded)" if is_pad.any() else ""),
-            highlight=(i * stride, j * stride, kh, kw),
-        )
-        if is_pad.any():
-            axes[0].imshow(
-                np.ma.masked_where(~is_pad, is_pad), cmap="Greys", alpha=0.25, vmin=0, vmax=1.5
-            )
-        draw_grid(kernel, axes[1], title="kernel", cmap="Oranges")
-        filled = np.zeros(feature_map.shape, dtype=bool)
-        filled.flat[: frame + 1] = True
-        draw_grid(
-            feature_map,
-            axes[2],
-            title="feature map",
-            cmap="Greens",
-            mask=filled,
-            vmin=feature_map.min(),
-            vmax=feature_map.max(),
-            highlight=(i, j, 1, 1),
+        draw_conv_step(
+            image,
+            kernel,
+            positions[frame],
+            stride_pair,
+            padding,
+            axes,
+            fmt=fmt,
+            show_sum=show_sum,
         )
         return []
 
     draw(0)
-    fig.tight_layout()
-    anim = animation.FuncAnimation(fig, draw, frames=len(positions), interval=interval, blit=False)
-    return anim
+    return animation.FuncAnimation(fig, draw, frames=len(positions), interval=interval)
 
 
 def animation_html(anim):
     """Return an animation as HTML with a player, and close its figure.
 
-    The player is plain JavaScript embedded in the page, so it works in the published HTML book
-    as well as in a live notebook. Show it with ``IPython.display.display`` or as a cell's last
-    expression.
+    The frames are embedded as images and the player is plain JavaScript, so it works in the
+    published HTML book as well as in a live notebook. Show it with ``IPython.display.display``
+    or as a cell's last expression.
+
+    Parameters
+    ----------
+    anim : matplotlib.animation.Animation
+        Such as :func:`conv_animation` returns.
+
+    Returns
+    -------
+    IPython.display.HTML
+
+    Raises
+    ------
+    ValueError
+        If frames were left out because the animation is larger than Matplotlib's
+        ``animation.embed_limit`` (use fewer frames or a smaller figure).
     """
     from IPython.display import HTML
 
+    if not isinstance(anim, animation.Animation):
+        raise TypeError(f"anim must be a matplotlib Animation, got {type(anim).__name__}")
     html = anim.to_jshtml(default_mode="loop")
     plt.close(anim._fig)
+    expected = getattr(anim, "_save_count", None)
+    embedded = html.count('"data:image/')
+    if expected is not None and embedded < expected:
+        raise ValueError(
+            f"only {embedded} of {expected} frames fit under animation.embed_limit "
+            f"({plt.rcParams['animation.embed_limit']} MB): use fewer frames or a smaller figure"
+        )
     return HTML(html)
