@@ -22,7 +22,7 @@ from .models import (
     save_seed_cnn,
 )
 from .notebook import setup_notebook
-from .plots import animation_html, conv_animation, draw_conv_step, draw_grid
+from .plots import animation_html, conv_animation, draw_conv_step, draw_grid, pool_animation
 from .pooling import avg_pool2d, max_pool2d
 from .scratch import (
     conv2d_backward,
@@ -70,6 +70,7 @@ __all__ = [
     "output_size_animation",
     "output_size_explorer",
     "pad2d",
+    "pool_animation",
     "prepare_images",
     "relu_backward",
     "relu_forward",

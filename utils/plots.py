@@ -476,3 +476,122 @@ def animation_html(anim):
             f"({plt.rcParams['animation.embed_limit']} MB): use fewer frames or a smaller figure"
         )
     return HTML(html)
+
+
+def pool_animation(
+    feature_map,
+    pool_size=2,
+    stride=None,
+    mode: str = "max",
+    *,
+    interval: int = 800,
+    fmt: str | None = None,
+    max_frames: int = MAX_ANIMATION_FRAMES,
+):
+    """Animate a pooling window sliding over a feature map (chapter 2).
+
+    Left, the feature map with the current window outlined in red (and, for max pooling, the
+    winning cell outlined in orange); right, the pooled map filling in one cell per frame.
+
+    Parameters
+    ----------
+    feature_map : (H, W) array
+        A small single-channel feature map, drawn with its values.
+    pool_size : int or (rows, cols)
+        Window size, ``>= 1``.
+    stride : None, int or (rows, cols)
+        Step of the window; ``None`` means ``pool_size``, as in Keras.
+    mode : {"max", "average"}
+        Max or average pooling.
+    interval : int
+        Milliseconds between frames, ``>= 1``.
+    fmt : str, optional
+        Format of the numbers; ``"{:g}"`` for max pooling and ``"{:.3g}"`` for average pooling
+        when None.
+    max_frames : int
+        Refuse to make more frames than this (each frame is an image embedded in the page).
+
+    Returns
+    -------
+    matplotlib.animation.FuncAnimation
+        One frame per cell of the pooled map. Show it with :func:`animation_html`.
+
+    Examples
+    --------
+    >>> anim = pool_animation(np.arange(16).reshape(4, 4), pool_size=2)
+    >>> html = animation_html(anim)  # in a notebook, the cell's last line: `animation_html(anim)`
+    >>> html.data.count('"data:image/png')  # one frame per pooled cell
+    4
+    """
+    from .pooling import avg_pool2d, max_pool2d
+
+    if mode not in ("max", "average"):
+        raise ValueError(f"mode must be 'max' or 'average', got {mode!r}")
+    feature_map = _numeric_2d("feature_map", feature_map)
+    pool = max_pool2d if mode == "max" else avg_pool2d
+    pooled = pool(feature_map, pool_size, stride)  # checks pool_size and stride
+    ph, pw = check_pair("pool_size", pool_size, 1)
+    sh, sw = (ph, pw) if stride is None else check_pair("stride", stride, 1)
+    interval = check_int("interval", interval, 1)
+    max_frames = check_int("max_frames", max_frames, 1)
+    if fmt is None:
+        fmt = "{:g}" if mode == "max" else "{:.3g}"
+    positions = list(np.ndindex(pooled.shape))
+    if len(positions) > max_frames:
+        raise ValueError(
+            f"the pooled map has {len(positions)} cells, one frame each, more than "
+            f"max_frames={max_frames}: animate a smaller feature map or raise max_frames"
+        )
+
+    widths = [feature_map.shape[1], pooled.shape[1]]
+    height = max(feature_map.shape[0], pooled.shape[0])
+    fig_w = CELL_INCHES * sum(widths) + 1.2
+    fig_h = CELL_INCHES * height + 0.6
+    fig, axes = plt.subplots(
+        1,
+        2,
+        figsize=(fig_w, fig_h),
+        gridspec_kw={
+            "width_ratios": widths,
+            "left": 0.2 / fig_w,
+            "right": 1 - 0.2 / fig_w,
+            "bottom": 0.1 / fig_h,
+            "top": 1 - 0.45 / fig_h,
+            "wspace": 0.8 / (CELL_INCHES * sum(widths) / 2),
+        },
+    )
+
+    def draw(frame):
+        i, j = positions[frame]
+        top, left = i * sh, j * sw
+        for ax in axes:
+            ax.clear()
+        draw_grid(feature_map, axes[0], title="feature map", highlight=(top, left, ph, pw), fmt=fmt)
+        if mode == "max":
+            window = feature_map[top : top + ph, left : left + pw]
+            r, c = np.unravel_index(np.argmax(window), window.shape)
+            axes[0].add_patch(
+                Rectangle(
+                    (left + c - 0.36, top + r - 0.36),
+                    0.72,
+                    0.72,
+                    fill=False,
+                    edgecolor="tab:orange",
+                    linewidth=2.5,
+                )
+            )
+        filled = np.zeros(pooled.shape, dtype=bool)
+        filled.flat[: frame + 1] = True
+        draw_grid(
+            pooled,
+            axes[1],
+            title=f"{mode} pooled",
+            cmap="Greens",
+            mask=filled,
+            highlight=(i, j, 1, 1),
+            fmt=fmt,
+        )
+        return []
+
+    draw(0)
+    return animation.FuncAnimation(fig, draw, frames=len(positions), interval=interval)
