@@ -156,6 +156,27 @@ def test_grad_cam_equals_the_formula_computed_with_tf_ops(
     np.testing.assert_allclose(cam, expected, rtol=1e-4, atol=1e-6 * expected.max())
 
 
+def test_helpers_work_on_a_model_loaded_from_a_file(tmp_path, images):
+    """A loaded Sequential model may have called its layers several times while rebuilding;
+    the helpers must use the calls that feed the model's output."""
+    keras.utils.set_random_seed(4)
+    original = utils.build_seed_cnn(dense_units=8, filters=(3, 4))
+    original.save(tmp_path / "small.keras")
+    loaded = keras.saving.load_model(tmp_path / "small.keras")
+    z_model = utils.logits_model(loaded)
+    np.testing.assert_allclose(
+        tf.nn.softmax(z_model(images)).numpy(), loaded(images).numpy(), rtol=1e-5, atol=1e-7
+    )
+    indices = z_model(images).numpy().argmax(axis=1)
+    cam = utils.grad_cam(z_model, images, layer_name="conv2")
+    np.testing.assert_allclose(
+        cam, manual_grad_cam(loaded, images, indices), rtol=1e-4, atol=1e-6 * cam.max()
+    )
+    image, value = utils.maximize_activation(z_model, "conv1", 0, steps=2, start=images[0])
+    conv1 = keras.Model(original.inputs[0], original.get_layer("conv1").output)
+    assert value == pytest.approx(float(conv1(image[np.newaxis]).numpy()[..., 0].mean()), rel=1e-5)
+
+
 def test_grad_cam_rejects_a_layer_without_feature_maps(logits, images):
     with pytest.raises(ValueError, match=r"\(N, h, w, K\) output"):
         utils.grad_cam(logits, images, layer_name="dense")
@@ -214,6 +235,26 @@ def test_maximize_activation_reports_the_activation_of_its_result(model, logits)
         assert image.min() >= 0 and image.max() <= 1
         assert value == pytest.approx(float(activations(image)[index]), rel=1e-5, abs=1e-6)
         assert value > before[index] + 1e-3
+
+
+def test_maximize_activation_of_several_units_matches_one_at_a_time(model, logits):
+    start = np.random.default_rng(6).random((28, 28, 1)).astype(np.float32)
+    options = {"steps": 15, "l2": 0.01, "blur_sigma": 0.6, "start": start}
+    images, values = utils.maximize_activation(logits, "conv2", [1, 4, 1], **options)
+    assert images.shape == (3, 28, 28, 1) and values.shape == (3,)
+    for k, index in enumerate([1, 4, 1]):
+        image, value = utils.maximize_activation(logits, "conv2", index, **options)
+        np.testing.assert_allclose(images[k], image, atol=1e-5)
+        assert values[k] == pytest.approx(value, rel=1e-5, abs=1e-7)
+    # one start image per unit
+    starts = np.stack([start, 1 - start])
+    options["start"] = starts
+    images, values = utils.maximize_activation(logits, "conv1", [2, 3], **options)
+    for k, index in enumerate([2, 3]):
+        options["start"] = starts[k]
+        image, value = utils.maximize_activation(logits, "conv1", index, **options)
+        np.testing.assert_allclose(images[k], image, atol=1e-5)
+        assert values[k] == pytest.approx(value, rel=1e-5, abs=1e-7)
 
 
 def test_maximize_activation_is_reproducible_with_its_seed(logits):
@@ -290,6 +331,9 @@ def test_occlusion_rejects_bad_options(model, images, options, error, message):
         (("conv1", 0), {"learning_rate": "big"}, ValueError, "learning_rate must be a number"),
         (("conv1", 0), {"jitter": -2}, ValueError, "jitter must be >= 0"),
         (("conv1", 0), {"start": np.zeros((28, 28))}, ValueError, "start must have the model"),
+        (("conv1", []), {}, ValueError, "index must be an integer or a non-empty list"),
+        (("conv1", [0, 1]), {"start": np.zeros((3, 28, 28, 1))}, ValueError, "one image per"),
+        (("conv1", [0, 6]), {}, ValueError, r"index must be in 0..5"),
     ],
 )
 def test_maximize_activation_rejects_bad_input(logits, args, options, error, message):

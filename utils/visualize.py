@@ -59,6 +59,28 @@ def _get_layer(model, layer_name: str):
     return model.get_layer(layer_name)
 
 
+def _node_in_graph(model, layer):
+    """The call of ``layer`` that belongs to ``model``'s own graph, as (inputs, outputs).
+
+    ``layer.input`` and ``layer.output`` describe the layer's *first* call. A layer can have been
+    called several times (a model loaded from a file rebuilds its graph more than once), so this
+    walks back from the model's outputs to the call that actually feeds them.
+    """
+    seen = set()
+    stack = list(model.outputs)
+    while stack:
+        tensor = stack.pop()
+        if id(tensor) in seen:
+            continue
+        seen.add(id(tensor))
+        history = tensor._keras_history
+        node = history.operation._inbound_nodes[history.node_index]
+        if history.operation is layer:
+            return node.input_tensors, node.output_tensors
+        stack.extend(node.input_tensors)
+    raise ValueError(f"layer {layer.name!r} does not lead to the outputs of model {model.name!r}")
+
+
 def logits_model(model, output_layer: str = "output"):
     """A model that returns the class scores *before* the softmax of ``model``'s last layer.
 
@@ -108,7 +130,8 @@ def logits_model(model, output_layer: str = "output"):
             z = keras.ops.matmul(x, self.source.kernel)
             return z + self.source.bias if self.source.use_bias else z
 
-    logits = Logits(dense, name="logits", dtype=dense.dtype_policy)(dense.input)
+    features = _node_in_graph(model, dense)[0][0]
+    logits = Logits(dense, name="logits", dtype=dense.dtype_policy)(features)
     return keras.Model(model.inputs[0], logits, name=f"{model.name}_logits")
 
 
@@ -116,7 +139,8 @@ def _scores_and_gradient(model, x, class_index, layer=None):
     """Scores, the chosen classes, and d(chosen score)/d(x or the layer's output)."""
     import tensorflow as tf
 
-    outputs = model.outputs[0] if layer is None else [layer.output, model.outputs[0]]
+    if layer is not None:
+        outputs = [_node_in_graph(model, layer)[1][0], model.outputs[0]]
     probe = model if layer is None else _submodel(model, outputs)
     x = tf.convert_to_tensor(x)
     with tf.GradientTape() as tape:
@@ -214,10 +238,11 @@ def grad_cam(model, images, class_index=None, layer_name: str = "conv2") -> np.n
     """
     x = _as_batch(images)
     layer = _get_layer(model, layer_name)
-    if len(layer.output.shape) != 4:
+    shape = tuple(_node_in_graph(model, layer)[1][0].shape)
+    if len(shape) != 4:
         raise ValueError(
             f"layer_name must name a layer with (N, h, w, K) output, got {layer_name!r} "
-            f"with output shape {tuple(layer.output.shape)}"
+            f"with output shape {shape}"
         )
     feature_maps, gradient, _ = _scores_and_gradient(model, x, class_index, layer=layer)
     weights = gradient.numpy().mean(axis=(1, 2))  # (N, K)
@@ -332,7 +357,7 @@ def _gaussian_blur(image: np.ndarray, sigma: float) -> np.ndarray:
 def maximize_activation(
     model,
     layer_name: str | None = None,
-    index: int = 0,
+    index=0,
     *,
     steps: int = 200,
     learning_rate: float = 0.05,
@@ -352,7 +377,8 @@ def maximize_activation(
     unit root-mean-square) and clips it to ``[0, 1]``. Regularisers keep the image natural:
     ``jitter`` shifts it by a random number of pixels before each gradient (and back),
     ``blur_sigma`` blurs it every ``blur_every`` steps. A seeded generator drives the start and
-    the jitter, so the result is reproducible.
+    the jitter, so the result is reproducible. Several units are optimised at once, one image
+    each, when ``index`` is a list.
 
     Parameters
     ----------
@@ -360,23 +386,25 @@ def maximize_activation(
         Taking ``(N, H, W, C)`` images in ``[0, 1]``.
     layer_name : str, optional
         Layer whose unit to excite; None means the model's output.
-    index : int
-        Feature map (last axis) or unit of that layer.
+    index : int or list of ints
+        Feature map (last axis) or unit of that layer; a list gives one image per unit.
     steps, learning_rate : int, float
         Number and size of gradient steps.
     l2, blur_sigma, blur_every, jitter : float, float, int, int
         Regularisation (0 turns each off).
     seed : int
         Seed of the start image (grey 0.5 plus noise of standard deviation 0.05) and the jitter.
-    start : (H, W, C) array, optional
-        Start from this image instead.
+    start : (H, W, C) or (K, H, W, C) array, optional
+        Start from this image instead (every unit from the same one), or from one image per
+        index: a unit that is zero on grey (a ReLU that does not fire) has no gradient there,
+        so start it from an input that excites it.
 
     Returns
     -------
-    image : (H, W, C) float32 array in [0, 1]
-        The synthesised input.
-    activation : float
-        The unit's activation (without the L2 term) for ``image``.
+    image : (H, W, C) float32 array in [0, 1], or (K, H, W, C) for K indices
+        The synthesised input(s).
+    activation : float, or (K,) float array
+        The unit's activation (without the L2 term) for its image.
 
     Examples
     --------
@@ -400,38 +428,64 @@ def maximize_activation(
     for name, value in (("learning_rate", learning_rate), ("l2", l2), ("blur_sigma", blur_sigma)):
         if not isinstance(value, numbers.Real) or value < 0:
             raise ValueError(f"{name} must be a number >= 0, got {value!r}")
-    output = model.outputs[0] if layer_name is None else _get_layer(model, layer_name).output
+    if layer_name is None:
+        output = model.outputs[0]
+    else:
+        output = _node_in_graph(model, _get_layer(model, layer_name))[1][0]
     units = output.shape[-1]
-    index = check_int("index", index, minimum=0)
-    if index >= units:
+    single = not isinstance(index, (list, tuple, np.ndarray))
+    indices = [index] if single else list(index)
+    if not indices:
+        raise ValueError("index must be an integer or a non-empty list of integers, got []")
+    indices = [check_int("index", i, minimum=0) for i in indices]
+    if max(indices) >= units:
         raise ValueError(f"index must be in 0..{units - 1} for this layer, got {index}")
     probe = keras.Model(model.inputs[0], output)
     shape = tuple(model.inputs[0].shape[1:])
+    k = len(indices)
 
     rng = np.random.default_rng(seed)
     if start is None:
-        image = 0.5 + 0.05 * rng.standard_normal(shape)
+        images = 0.5 + 0.05 * rng.standard_normal((k, *shape))
     else:
-        image = np.asarray(start, dtype=np.float64)
-        if image.shape != shape:
-            raise ValueError(f"start must have the model's input shape {shape}, got {image.shape}")
-    image = np.clip(image, 0.0, 1.0).astype(np.float32)
+        images = np.asarray(start, dtype=np.float64)
+        if images.shape == shape:
+            images = np.repeat(images[np.newaxis], k, axis=0)
+        elif images.shape != (k, *shape):
+            raise ValueError(
+                f"start must have the model's input shape {shape} (or {(k, *shape)}, one image "
+                f"per index), got {images.shape}"
+            )
+    images = np.clip(images, 0.0, 1.0).astype(np.float32)
+    dtype = np.dtype(probe.outputs[0].dtype)
+    one_hot = tf.constant(np.eye(units, dtype=dtype)[indices])  # (K, units)
 
-    def activation_of(batch):
-        value = probe(batch, training=False)[..., index]
-        return tf.reduce_mean(value, axis=tuple(range(1, len(value.shape))))
+    def activations(batch):
+        """(K,) activation of each image's own unit."""
+        value = probe(batch, training=False)
+        if len(value.shape) > 2:
+            value = tf.reduce_mean(value, axis=tuple(range(1, len(value.shape) - 1)))
+        return tf.reduce_sum(value * one_hot, axis=1)
+
+    @tf.function(reduce_retracing=True)
+    def gradient_of(batch):
+        with tf.GradientTape() as tape:
+            tape.watch(batch)
+            # each image's objective depends on that image alone: one gradient serves all
+            objective = tf.reduce_sum(tf.cast(activations(batch), batch.dtype))
+            objective -= l2 * tf.reduce_sum(tf.reduce_mean(batch**2, axis=(1, 2, 3)))
+        return tape.gradient(objective, batch)
 
     for step in range(steps):
-        dy, dx = rng.integers(-jitter, jitter + 1, size=2) if jitter else (0, 0)
-        shifted = tf.convert_to_tensor(np.roll(image, (dy, dx), axis=(0, 1))[np.newaxis])
-        with tf.GradientTape() as tape:
-            tape.watch(shifted)
-            activation = tf.cast(activation_of(shifted)[0], shifted.dtype)
-            objective = activation - l2 * tf.reduce_mean(shifted**2)
-        gradient = np.roll(tape.gradient(objective, shifted).numpy()[0], (-dy, -dx), axis=(0, 1))
-        gradient /= np.sqrt(np.mean(gradient**2)) + 1e-8
-        image = image + learning_rate * gradient
+        dy, dx = (int(v) for v in rng.integers(-jitter, jitter + 1, size=2)) if jitter else (0, 0)
+        shifted = tf.constant(np.roll(images, (dy, dx), axis=(1, 2)))
+        gradient = np.roll(gradient_of(shifted).numpy(), (-dy, -dx), axis=(1, 2))
+        gradient /= np.sqrt(np.mean(gradient**2, axis=(1, 2, 3), keepdims=True)) + 1e-8
+        images = images + learning_rate * gradient
         if blur_sigma > 0 and (step + 1) % blur_every == 0:
-            image = _gaussian_blur(image, blur_sigma)
-        image = np.clip(image, 0.0, 1.0).astype(np.float32)
-    return image, float(activation_of(image[np.newaxis])[0])
+            images = np.stack([_gaussian_blur(image, blur_sigma) for image in images])
+        images = np.clip(images, 0.0, 1.0).astype(np.float32)
+    values = activations(tf.constant(images)).numpy().astype(np.float64)
+    if single:
+        return images[0], float(values[0])
+    return images, values
