@@ -21,7 +21,7 @@ from .shapes import same_padding
 CELL_INCHES = 0.5
 """Side of one drawn cell, in inches (a 5x5 grid is 2.5 inches wide)."""
 
-SUM_FONTSIZE = 10
+SUM_FONTSIZE = 11
 
 MAX_ANIMATION_FRAMES = 100
 """Largest number of frames :func:`conv_animation` makes unless told otherwise (page size)."""
