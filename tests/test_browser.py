@@ -86,14 +86,15 @@ def visits(context, site):
     def get(entry: str) -> sc.PageVisit:
         if entry not in cache:
             cache[entry] = sc.visit(context, site.page(entry))
-            external = sorted(set(cache[entry].external_requests))
-            if external:
-                report("browser: requests that leave the book (blocked offline)", entry)
-                for url in external:
-                    report("browser: requests that leave the book (blocked offline)", f"  {url}")
         return cache[entry]
 
-    return get
+    yield get
+    pages: dict[str, list[str]] = {}
+    for entry, page in cache.items():
+        for url in dict.fromkeys(page.external_requests):
+            pages.setdefault(url, []).append(Path(entry).name)
+    for url, names in sorted(pages.items()):
+        report("browser: requests that leave the book (blocked here)", f"{url}: {len(names)} pages")
 
 
 def _fail_on(problems: list[str], entry: str, what: str) -> None:
