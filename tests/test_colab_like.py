@@ -49,6 +49,7 @@ VENV_ENV = "CNN_COURSE_COLAB_VENV"
 REUSE_ENV = "CNN_COURSE_COLAB_REUSE"
 SELECT_ENV = "CNN_COURSE_COLAB_LIKE"
 CELL_TIMEOUT = 1200  # seconds, as for nbval
+PACKAGE = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["name"]
 SECTION = "Colab-like run (fresh environment, notebook alone)"
 # What pip says when it cannot reach the package index.
 NETWORK_ERRORS = (
@@ -200,48 +201,85 @@ def package_source(tmp_path_factory) -> Path:
     return snapshot
 
 
-@pytest.mark.parametrize("notebook", selected_notebooks(), ids=lambda p: p.name)
-def test_notebook_runs_alone_in_a_fresh_environment(notebook, colab_venv, package_source, tmp_path):
-    folder = tmp_path / "content"  # Colab's working folder; only the notebook is in it
-    folder.mkdir()
+def run_alone(notebook: Path, venv: Path, source: Path, workdir: Path) -> tuple[list[str], float]:
+    """Run ``notebook`` alone in ``venv`` as Colab would; return ``(problems, seconds)``.
+
+    The notebook is copied alone into an empty folder, a probe cell is appended, and the copy is
+    executed top to bottom with the setup cell installing the course package from ``source``.
+    """
+    folder = workdir / "content"  # Colab's working folder; only the notebook is in it
+    folder.mkdir(parents=True)
     copy = folder / notebook.name
     nb = nbformat.read(notebook, as_version=4)
     nb.cells.append(nbformat.v4.new_code_cell(PROBE))
     nbformat.write(nb, copy)
 
-    env = clean_environment(colab_venv)
-    env[nbs.PIP_SOURCE_ENV] = str(package_source)
-    env["JUPYTER_DATA_DIR"] = str(tmp_path / "jupyter")  # no user kernels: the venv's own
-    env["MPLCONFIGDIR"] = str(tmp_path / "matplotlib")
+    env = clean_environment(venv)
+    env[nbs.PIP_SOURCE_ENV] = str(source)
+    env["JUPYTER_DATA_DIR"] = str(workdir / "jupyter")  # no user kernels: the venv's own
+    env["MPLCONFIGDIR"] = str(workdir / "matplotlib")
     if os.environ.get("CNN_COURSE_DATA"):
         env["CNN_COURSE_DATA"] = os.environ["CNN_COURSE_DATA"]
-
+    python = str(venv / "bin" / "python")
+    # The environment is shared: remove the course package an earlier setup cell installed.
+    removed = _run([python, "-m", "pip", "uninstall", "-y", "-q", PACKAGE], env=env)
+    if removed.returncode != 0:
+        return [f"could not remove {PACKAGE} from {venv}: {removed.stderr[-2000:]}"], 0.0
     start = time.perf_counter()
     result = _run(
-        [
-            str(colab_venv / "bin" / "python"),
-            "-c",
-            RUNNER,
-            str(copy),
-            str(CELL_TIMEOUT),
-            str(folder),
-        ],
-        env=env,
-        cwd=folder,
+        [python, "-c", RUNNER, str(copy), str(CELL_TIMEOUT), str(folder)], env=env, cwd=folder
     )
     seconds = time.perf_counter() - start
-    report(
-        SECTION,
-        f"{notebook.name}: {'ran' if result.returncode == 0 else 'FAILED'} in {seconds:.0f} s",
-    )
-    assert result.returncode == 0, (
-        f"{notebook.name} fails when run alone in a fresh environment:\n{failure(result.stderr)}"
-    )
+    if result.returncode != 0:
+        return [f"fails when run alone in a fresh environment:\n{failure(result.stderr)}"], seconds
     probe = nbformat.read(copy, as_version=4).cells[-1]
     printed = "".join(o.get("text", "") for o in probe.outputs if o.output_type == "stream").split()
-    assert len(printed) == 2, f"the probe cell printed {printed}"
+    if len(printed) != 2:
+        return [f"the probe cell printed {printed}"], seconds
     prefix, package = Path(printed[0]).resolve(), Path(printed[1]).resolve()
-    assert prefix == colab_venv.resolve(), f"the kernel ran in {prefix}, not in {colab_venv}"
-    assert package.is_relative_to(colab_venv.resolve()), (
-        f"utils came from {package}, not from the package the setup cell installed"
+    problems = []
+    if prefix != venv.resolve():
+        problems.append(f"the kernel ran in {prefix}, not in {venv}")
+    if not package.is_relative_to(venv.resolve()):
+        problems.append(f"utils came from {package}, not from the package the setup cell installed")
+    return problems, seconds
+
+
+@pytest.mark.parametrize("notebook", selected_notebooks(), ids=lambda p: p.name)
+def test_notebook_runs_alone_in_a_fresh_environment(notebook, colab_venv, package_source, tmp_path):
+    problems, seconds = run_alone(notebook, colab_venv, package_source, tmp_path)
+    report(SECTION, f"{notebook.name}: {'FAILED' if problems else 'ran'} in {seconds:.0f} s")
+    assert not problems, f"{notebook.name} " + "\n".join(problems)
+
+
+def _notebook(path: Path, *sources: str) -> Path:
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {
+        "display_name": "Python 3",
+        "language": "python",
+        "name": "python3",
+    }
+    nb.cells = [nbformat.v4.new_markdown_cell("# A test chapter")]
+    nb.cells += [nbformat.v4.new_code_cell(source) for source in sources]
+    nbformat.write(nb, path)
+    return path
+
+
+@pytest.mark.skipif(not selected_notebooks(), reason=f"{SELECT_ENV} selects no chapter")
+def test_a_notebook_that_leans_on_files_beside_it_fails_alone(colab_venv, package_source, tmp_path):
+    book = tmp_path / "book"
+    book.mkdir()
+    (book / "beside.txt").write_text("found")
+    notebook = _notebook(
+        book / "needs_a_file.ipynb", nbs.setup_source(), "open('beside.txt').read()"
     )
+    problems, _ = run_alone(notebook, colab_venv, package_source, tmp_path / "run")
+    assert len(problems) == 1 and "FileNotFoundError" in problems[0], problems
+
+
+@pytest.mark.skipif(not selected_notebooks(), reason=f"{SELECT_ENV} selects no chapter")
+def test_a_notebook_without_the_setup_cell_fails_alone(colab_venv, package_source, tmp_path):
+    # The course package is not in the fresh environment: only the setup cell brings it.
+    notebook = _notebook(tmp_path / "no_setup.ipynb", "import utils")
+    problems, _ = run_alone(notebook, colab_venv, package_source, tmp_path / "run")
+    assert len(problems) == 1 and "No module named 'utils'" in problems[0], problems
