@@ -219,6 +219,7 @@ KERNEL = np.zeros((3, 3, 3, 4))
         ),
         (lambda: scratch.dense_forward(np.zeros(3), np.zeros((3, 2))), ValueError, "x must have"),
         (lambda: scratch.dense_forward(np.zeros((1, 3)), np.zeros((4, 2))), ValueError, "rows"),
+        (lambda: scratch.dense_forward(np.zeros((1, 3)), np.zeros(3)), ValueError, "weights must"),
         (
             lambda: scratch.dense_forward(np.zeros((1, 3)), np.zeros((3, 2)), np.zeros(3)),
             ValueError,
