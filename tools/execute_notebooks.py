@@ -43,6 +43,8 @@ def execute(path: Path, timeout: int) -> float:
         timeout=timeout,
         kernel_name="python3",
         resources={"metadata": {"path": str(path.parent)}},
+        # Text redrawn in place with "\r" (progress bars) is stored as its final state.
+        coalesce_streams=True,
     ).execute()
     clean(nb)
     nbformat.write(nb, path)
