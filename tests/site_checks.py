@@ -165,7 +165,7 @@ WAIT_FOR_MATHJAX = """async (timeout) => {
   return (await Promise.race([startup.promise.then(() => true), timer])) === true;
 }"""
 
-_IMAGES = """async () => {
+LOAD_IMAGES = """async () => {
   const images = [...document.images];
   images.forEach((img) => { img.loading = 'eager'; });
   await Promise.all(images.map((img) => img.decode().catch(() => null)));
@@ -242,7 +242,7 @@ def visit(context, url: str, *, use_animations: bool = True) -> PageVisit:
     try:
         page.goto(url, wait_until="load")
         wait_for_mathjax(page)
-        result.images = page.evaluate(_IMAGES)
+        result.images = page.evaluate(LOAD_IMAGES)
         result.links = page.evaluate(
             "() => [...document.querySelectorAll('a[href]')].map((a) => a.href)"
         )
@@ -536,6 +536,32 @@ def notebook_pngs(notebook: Path) -> Iterator[tuple[str, bytes]]:
             for frame, match in enumerate(DATA_PNG.finditer(html_text), start=1):
                 payload = re.sub(r"[^A-Za-z0-9+/=]", "", match.group(1))
                 yield f"cell {index} animation frame {frame}", base64.b64decode(payload)
+
+
+FIGURES = ".cell_output img, div.animation img"
+
+
+def figure_screenshots(page, selector: str = FIGURES) -> list[tuple[int, bytes]]:
+    """``(number, png)``: a screenshot of each visible figure as the page shows it.
+
+    CSS filters of the theme are included. Every image is loaded first (a late one would move
+    the others), and the window is made taller than each figure, since Chromium captures an
+    element taller than the window from the wrong place.
+    """
+    page.evaluate(LOAD_IMAGES)
+    viewport = page.viewport_size
+    shots = []
+    figures = page.locator(selector)
+    for index in range(figures.count()):
+        figure = figures.nth(index)
+        box = figure.bounding_box() if figure.is_visible() else None
+        if not box or box["width"] < 1 or box["height"] < 1:
+            continue
+        height = max(viewport["height"], int(box["height"]) + 200)
+        page.set_viewport_size({"width": viewport["width"], "height": height})
+        shots.append((index + 1, figure.screenshot()))
+    page.set_viewport_size(viewport)
+    return shots
 
 
 def screenshot_problems(png: bytes, light: float = 0.5) -> list[str]:

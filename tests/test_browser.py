@@ -181,13 +181,8 @@ def test_figures_stay_light_on_the_dark_theme(entry, browser, site):
         page = context.new_page()
         page.goto(site.page(entry), wait_until="load")
         assert page.evaluate("() => document.documentElement.dataset.theme") == "dark"
-        images = page.locator(".cell_output img, div.animation img")
-        for index in range(images.count()):
-            image = images.nth(index)
-            if not image.is_visible():
-                continue
-            for problem in sc.screenshot_problems(image.screenshot()):
-                problems.append(f"figure {index + 1}: {problem}")
+        for number, png in sc.figure_screenshots(page):
+            problems += [f"figure {number}: {problem}" for problem in sc.screenshot_problems(png)]
     finally:
         context.close()
     _fail_on(problems, entry, "figures on the dark theme")

@@ -28,7 +28,11 @@ COLAB = "https://colab.research.google.com/github/owner/repo/blob/main/book/nb.i
 
 
 def figure_png(**savefig) -> bytes:
-    fig, ax = plt.subplots(figsize=(2, 1.5), dpi=50, facecolor=savefig.pop("facecolor", "white"))
+    fig, ax = plt.subplots(
+        figsize=savefig.pop("figsize", (2, 1.5)),
+        dpi=50,
+        facecolor=savefig.pop("facecolor", "white"),
+    )
     ax.plot([0, 1], [0, 1], color="black")
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", **savefig)
@@ -94,6 +98,15 @@ def synthetic_site(tmp_path_factory):
 <script>console.error("something went wrong");</script>
 <script>throw new Error("boom");</script>"""
     (site / "broken.html").write_text(HEAD.format(title="broken", scripts="", body=broken))
+    (site / "clear.png").write_bytes(figure_png(transparent=True))
+    (site / "tall.png").write_bytes(figure_png(figsize=(2, 30)))
+    dark = """<div style="height: 1500px"></div>
+<div class="cell_output"><img src="fig.png"></div>
+<div class="cell_output"><img src="clear.png"></div>
+<div class="cell_output"><img src="tall.png"></div>"""
+    (site / "dark.html").write_text(
+        HEAD.format(title="dark", scripts="<style>body {background: #111}</style>", body=dark)
+    )
     return site
 
 
@@ -152,6 +165,18 @@ def test_every_fault_of_a_broken_page_is_reported(served):
     assert sc.download_problems(page, url, site, site / "source" / "nb.ipynb") == [
         "no download link for nb.ipynb"
     ]
+
+
+def test_figures_on_a_dark_page_are_captured_as_shown(served):
+    _, url, context = served
+    page = context.new_page()
+    page.goto(url + "dark.html")
+    shots = sc.figure_screenshots(page)
+    page.close()
+    assert [number for number, _ in shots] == [1, 2, 3]
+    assert sc.screenshot_problems(shots[0][1]) == []  # white, opaque
+    assert sc.screenshot_problems(shots[1][1]) != []  # transparent: shows the dark page
+    assert sc.screenshot_problems(shots[2][1]) == []  # taller than the window, still captured
 
 
 # Pure checks on hand-made visits: no browser needed.
