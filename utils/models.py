@@ -120,7 +120,7 @@ def build_seed_cnn(
     padding : {"valid", "same"}
         Padding of both convolutions. ``"valid"`` (no padding) shrinks 28x28 images to a
         4x4x64 = 1,024-value flatten layer (1.11 M parameters with the defaults); ``"same"``
-        keeps 7x7x64 = 3,136 values (3.27 M parameters) and trains about 2.5 times slower.
+        keeps 7x7x64 = 3,136 values (3.27 M parameters) and trains 2 to 3 times slower.
     dense_units : int
         Width of the hidden dense layer.
     dropout : float
