@@ -250,7 +250,10 @@ def visit(context, url: str, *, use_animations: bool = True) -> PageVisit:
         result.theme = page.evaluate("() => document.documentElement.dataset.theme || ''")
         if use_animations:
             result.animations = _use_animations(page)
-        page.wait_for_load_state("networkidle")
+        try:  # let late requests (fonts, search summaries) finish and be recorded
+            page.wait_for_load_state("networkidle", timeout=10_000)
+        except Exception:  # noqa: BLE001 - a page that keeps talking is not a failure here
+            pass
     finally:
         page.close()
     return result
