@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import sys
 import time
 from pathlib import Path
@@ -29,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
+from machine import cpu_model  # noqa: E402
 from threadpoolctl import ThreadpoolController  # noqa: E402
 
 import utils  # noqa: E402
@@ -38,16 +38,6 @@ LAYERS = [
     ("conv 1: 28x28x1 -> 24x24x32, 5x5", (28, 28, 1), (5, 5, 1, 32)),
     ("conv 2: 12x12x32 -> 8x8x64, 5x5", (12, 12, 32), (5, 5, 32, 64)),
 ]
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def median_seconds(functions: dict, arguments: tuple, repeat: int) -> dict:
