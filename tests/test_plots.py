@@ -16,6 +16,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 import tensorflow as tf  # noqa: E402
 from matplotlib import animation  # noqa: E402
+from matplotlib.colors import to_hex  # noqa: E402
 from matplotlib.patches import Rectangle  # noqa: E402
 
 import utils  # noqa: E402
@@ -68,8 +69,8 @@ def np_padding(image, kernel, stride, padding):
     return (padding, padding), (padding, padding)
 
 
-def boxes(ax):
-    """(row, col, height, width) of the rectangles outlined on a grid."""
+def boxes(ax, color=None):
+    """(row, col, height, width) of the rectangles outlined on a grid, optionally of one colour."""
     return [
         (
             round(p.get_y() + 0.5),
@@ -79,6 +80,7 @@ def boxes(ax):
         )
         for p in ax.patches
         if isinstance(p, Rectangle)
+        and (color is None or to_hex(p.get_edgecolor()) == to_hex(color))
     ]
 
 

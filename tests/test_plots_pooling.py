@@ -8,7 +8,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 from matplotlib.colors import to_hex
-from matplotlib.patches import Rectangle
+from test_plots import boxes
 
 import utils
 
@@ -22,20 +22,6 @@ def keras_pool(feature_map, pool_size, stride, mode):
     layer = LAYERS[mode](pool_size=pool_size, strides=stride, padding="valid")
     batch = feature_map[np.newaxis, :, :, np.newaxis].astype("float32")
     return keras.ops.convert_to_numpy(layer(batch))[0, :, :, 0]
-
-
-def outlines(ax, color):
-    """(top, left, height, width) of the rectangles outlined in the given colour."""
-    return [
-        (
-            round(p.get_y() + 0.5),
-            round(p.get_x() + 0.5),
-            round(p.get_height()),
-            round(p.get_width()),
-        )
-        for p in ax.patches
-        if isinstance(p, Rectangle) and to_hex(p.get_edgecolor()) == to_hex(color)
-    ]
 
 
 @pytest.mark.parametrize(
@@ -53,7 +39,7 @@ def test_frames_follow_the_windows_and_end_with_the_keras_result(shape, pool_siz
         for frame, (i, j) in enumerate(np.ndindex(expected.shape)):
             anim._func(frame)
             source, pooled = fig.axes
-            assert outlines(source, "tab:red") == [(i * sh, j * sw, ph, pw)]
+            assert boxes(source, "tab:red") == [(i * sh, j * sw, ph, pw)]
             if mode == "max":
                 (winner,) = [
                     (round(p.get_y() + p.get_height() / 2), round(p.get_x() + p.get_width() / 2))
