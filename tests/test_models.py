@@ -152,36 +152,103 @@ def test_prepare_images_rejects_bad_input(x, error, match):
         utils.prepare_images(x)
 
 
-def test_save_seed_cnn_round_trip_keeps_predictions_and_drops_the_optimizer(tmp_path):
+@pytest.mark.parametrize(
+    "config", [{}, CONFIGS[1], CONFIGS[4], CONFIGS[9]], ids=["default", "no-dropout", "same", "rgb"]
+)
+def test_save_seed_cnn_round_trip_keeps_predictions_and_drops_the_optimizer(config, tmp_path):
     keras.utils.set_random_seed(3)
-    model = utils.build_seed_cnn(dense_units=32)
+    model = utils.build_seed_cnn(**{**config, "dense_units": 32})
     model.compile(
         optimizer=keras.optimizers.SGD(momentum=0.9), loss="sparse_categorical_crossentropy"
     )
-    images = np.random.default_rng(2).random((64, 28, 28, 1), dtype=np.float32)
-    model.fit(images, np.arange(64) % 10, epochs=1, verbose=0)
-    path = save_seed_cnn(model, tmp_path / "model.keras")
-    # The weights take 4 bytes each; the optimizer's momentum would take as much again.
-    assert path.stat().st_size < 4 * model.count_params() * 1.1 + 50_000
+    shape = (64, *model.input_shape[1:])
+    images = np.random.default_rng(2).random(shape, dtype=np.float32)
+    model.fit(images, np.arange(64) % model.output_shape[-1], epochs=1, verbose=0)
+    path = save_seed_cnn(model, tmp_path / "model.weights.npz")
+    assert path == tmp_path / "model.weights.npz"  # no second .npz appended
+    # The weights take at most 4 bytes each; the optimizer's momentum would take as much again.
+    assert path.stat().st_size < 4 * model.count_params() * 1.1 + 10_000
     loaded = utils.load_seed_cnn(path, compile=False)
     assert not loaded.compiled
-    assert [layer.name for layer in loaded.layers] == [layer.name for layer in model.layers]
+    assert loaded.get_config() == model.get_config()  # the same architecture, layer by layer
+    for saved, read in zip(model.get_weights(), loaded.get_weights(), strict=True):
+        np.testing.assert_array_equal(read, saved)
     np.testing.assert_array_equal(
         loaded.predict(images, verbose=0), model.predict(images, verbose=0)
     )
+    # NumPy alone reads the weights, under the layers' names.
+    with np.load(path) as archive:
+        np.testing.assert_array_equal(archive["conv1.kernel"], model.get_layer("conv1").kernel)
+
+
+def test_load_seed_cnn_compiles_for_evaluate_by_default(tmp_path):
+    path = save_seed_cnn(utils.build_seed_cnn(dense_units=8), tmp_path / "small.weights.npz")
+    model = utils.load_seed_cnn(path)
+    loss, accuracy = model.evaluate(np.zeros((4, 28, 28, 1)), np.arange(4), verbose=0)
+    assert np.isfinite(loss) and 0 <= accuracy <= 1
 
 
 def test_save_seed_cnn_rejects_other_models_and_paths(tmp_path):
-    with pytest.raises(ValueError, match="path must end in .keras"):
-        save_seed_cnn(utils.build_seed_cnn(), tmp_path / "model.h5")
+    with pytest.raises(ValueError, match=r"path must end in \.weights\.npz"):
+        save_seed_cnn(utils.build_seed_cnn(), tmp_path / "model.keras")
     other = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])
     with pytest.raises(ValueError, match="built by build_seed_cnn"):
-        save_seed_cnn(other, tmp_path / "model.keras")
+        save_seed_cnn(other, tmp_path / "model.weights.npz")
+    # The right names, but a stride that build_seed_cnn never uses.
+    layers = keras.layers
+    strided = keras.Sequential(
+        [
+            keras.Input((28, 28, 1)),
+            layers.Conv2D(32, 5, strides=2, name="conv1"),
+            layers.MaxPooling2D(name="pool1"),
+            layers.Conv2D(64, 5, name="conv2", padding="same"),
+            layers.MaxPooling2D(name="pool2"),
+            layers.Flatten(name="flatten"),
+            layers.Dense(16, name="dense"),
+            layers.Dense(10, name="output"),
+        ]
+    )
+    with pytest.raises(ValueError, match="no arguments of it rebuild"):
+        save_seed_cnn(strided, tmp_path / "model.weights.npz")
 
 
 def test_load_seed_cnn_names_the_missing_file(tmp_path):
     with pytest.raises(FileNotFoundError, match="06_training"):
-        utils.load_seed_cnn(tmp_path / "nothing.keras")
+        utils.load_seed_cnn(tmp_path / "nothing.weights.npz")
+
+
+def _edited_copy(tmp_path, edit):
+    """A weights file of a small course CNN, with ``edit`` applied to its arrays."""
+    path = save_seed_cnn(utils.build_seed_cnn(dense_units=8), tmp_path / "good.weights.npz")
+    with np.load(path) as archive:
+        arrays = dict(archive.items())
+    edit(arrays)
+    edited = tmp_path / "edited.weights.npz"
+    with edited.open("wb") as file:
+        np.savez(file, **arrays)
+    return edited
+
+
+@pytest.mark.parametrize(
+    "edit, match",
+    [
+        (lambda a: a.pop("conv2.bias"), "has no conv2.bias"),
+        (lambda a: a.update({"conv1.kernel": np.zeros((3, 3, 1, 32))}), r"conv1.kernel has shape"),
+        (lambda a: a.update({"extra.kernel": np.zeros(2)}), "no place for.*extra.kernel"),
+        (lambda a: a.pop("format"), "not a weights file of save_seed_cnn"),
+    ],
+    ids=["missing", "shape", "extra", "format"],
+)
+def test_load_seed_cnn_says_what_is_wrong_with_a_file(tmp_path, edit, match):
+    with pytest.raises(ValueError, match=match):
+        utils.load_seed_cnn(_edited_copy(tmp_path, edit))
+
+
+def test_load_seed_cnn_rejects_a_file_that_is_not_an_archive(tmp_path):
+    path = tmp_path / "text.weights.npz"
+    path.write_text("not an archive")
+    with pytest.raises(ValueError, match="not a weights file of save_seed_cnn"):
+        utils.load_seed_cnn(path)
 
 
 def test_committed_model_is_small_and_is_the_course_cnn():

@@ -2,7 +2,8 @@
 
 Chapter 5 designs the network and computes its table of shapes, parameters and multiply-adds from
 the formulas of Part I; chapter 6 trains it on MNIST and saves it as
-``utils/models/seed_cnn_mnist.keras``; later chapters load that file with :func:`load_seed_cnn`.
+``utils/models/seed_cnn_mnist.weights.npz`` (its weights, and the arguments of
+:func:`build_seed_cnn` that rebuild it); later chapters load it with :func:`load_seed_cnn`.
 
 The network, with the layer names every chapter relies on::
 
@@ -22,6 +23,7 @@ Its input is a batch of images ``(N, 28, 28, 1)``, float32, pixels scaled to [0,
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import NamedTuple
 
@@ -31,8 +33,12 @@ from ._validate import check_int, check_pair
 from .shapes import output_size
 
 MODELS_DIR = Path(__file__).resolve().parent / "models"
-SEED_CNN_PATH = MODELS_DIR / "seed_cnn_mnist.keras"
-"""Where chapter 6 stores the trained course CNN (shipped with the package)."""
+WEIGHTS_SUFFIX = ".weights.npz"
+SEED_CNN_PATH = MODELS_DIR / f"seed_cnn_mnist{WEIGHTS_SUFFIX}"
+"""Where chapter 6 stores the trained course CNN's weights (shipped with the package)."""
+WEIGHTS_FORMAT = "cnn-course seed_cnn weights 1"
+"""Stored in every file of :func:`save_seed_cnn`, so that another ``.npz`` is told apart."""
+_WEIGHT_KINDS = ("kernel", "bias")  # the order of a Conv2D's and a Dense's get_weights()
 
 LAYER_NAMES = ("conv1", "pool1", "conv2", "pool2", "flatten", "dense", "dropout", "output")
 """Names of the layers of :func:`build_seed_cnn`, in order (``dropout`` only when used)."""
@@ -316,14 +322,106 @@ def format_layer_table(rows: list[LayerRow]) -> str:
     return "\n".join(lines)
 
 
+def seed_cnn_config(model) -> dict:
+    """The :func:`build_seed_cnn` arguments that rebuild ``model``'s architecture (chapter 6).
+
+    Read from the model's layers, then checked: the network these arguments build must have the
+    same layers, in order, with weights of the same shapes, or ``model`` was not built by
+    :func:`build_seed_cnn`.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A model built by :func:`build_seed_cnn` (trained or not).
+
+    Returns
+    -------
+    dict
+        ``padding``, ``dense_units``, ``dropout``, ``num_classes``, ``input_shape``,
+        ``filters``, ``kernel_size`` and ``name``, as JSON-friendly values.
+
+    Examples
+    --------
+    >>> config = seed_cnn_config(build_seed_cnn(dense_units=64, dropout=0))
+    >>> config["dense_units"], config["dropout"], config["input_shape"]
+    (64, 0.0, [28, 28, 1])
+    """
+    names = [layer.name for layer in getattr(model, "layers", [])]
+    expected = [name for name in LAYER_NAMES if name != "dropout"]
+    if [name for name in names if name != "dropout"] != expected:
+        raise ValueError(f"model must be built by build_seed_cnn; its layers are {names}")
+    layers = {layer.name: layer for layer in model.layers}
+    conv1, conv2 = layers["conv1"], layers["conv2"]
+    config = {
+        "padding": conv1.padding,
+        "dense_units": int(layers["dense"].units),
+        "dropout": float(layers["dropout"].rate) if "dropout" in layers else 0.0,
+        "num_classes": int(layers["output"].units),
+        "input_shape": [int(n) for n in model.input_shape[1:]],
+        "filters": [int(conv1.filters), int(conv2.filters)],
+        "kernel_size": int(conv1.kernel_size[0]),
+        "name": model.name,
+    }
+    rebuilt = build_seed_cnn(**config)
+    if [layer.name for layer in rebuilt.layers] != names or [
+        tuple(w.shape) for w in rebuilt.weights
+    ] != [tuple(w.shape) for w in model.weights]:
+        raise ValueError(
+            f"model must be built by build_seed_cnn; no arguments of it rebuild {names} "
+            f"with weights of shapes {[tuple(w.shape) for w in model.weights]}"
+        )
+    return config
+
+
+def save_seed_cnn(model, path) -> Path:
+    """Save a trained course CNN's weights and the arguments that rebuild it (chapter 6).
+
+    The file is a NumPy ``.npz`` archive: one array per weight, named ``layer.kernel`` and
+    ``layer.bias`` (``conv1.kernel`` is ``(5, 5, 1, 32)``), and ``config``, the JSON of the
+    :func:`build_seed_cnn` arguments (:func:`seed_cnn_config`). It holds no optimizer state and
+    nothing that depends on the Keras version that wrote it, so every Keras 3 the course supports
+    loads it (:func:`load_seed_cnn`), and NumPy alone can read the weights.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A model built by :func:`build_seed_cnn` (trained or not).
+    path : str or Path
+        Destination, ending in ``.weights.npz``.
+
+    Returns
+    -------
+    Path
+        The path written.
+    """
+    path = Path(path)
+    if not path.name.endswith(WEIGHTS_SUFFIX):
+        raise ValueError(f"path must end in {WEIGHTS_SUFFIX}, got {path.name!r}")
+    config = seed_cnn_config(model)
+    arrays = {"format": np.array(WEIGHTS_FORMAT), "config": np.array(json.dumps(config))}
+    for layer in model.layers:
+        values = layer.get_weights()
+        if values:
+            for kind, value in zip(_WEIGHT_KINDS, values, strict=True):
+                arrays[f"{layer.name}.{kind}"] = np.asarray(value, dtype=np.float32)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as file:  # an open file: np.savez would append .npz to the name
+        np.savez_compressed(file, **arrays)
+    return path
+
+
 def load_seed_cnn(path=None, compile: bool = True):
     """Load the course CNN trained in chapter 6 on MNIST.
+
+    The architecture is built by :func:`build_seed_cnn`, the course's own code, with the
+    arguments stored in the file; the trained weights are then set layer by layer. So the network
+    loads with every Keras 3 and NumPy the course supports, whichever version saved it.
 
     Parameters
     ----------
     path : str or Path, optional
-        A ``.keras`` file; defaults to the model shipped with the package,
-        ``utils/models/seed_cnn_mnist.keras`` (:data:`SEED_CNN_PATH`).
+        A ``.weights.npz`` file written by :func:`save_seed_cnn`; defaults to the network shipped
+        with the package, ``utils/models/seed_cnn_mnist.weights.npz`` (:data:`SEED_CNN_PATH`).
     compile : bool
         If True (the default), the model comes back compiled with the sparse cross-entropy
         loss and an ``"accuracy"`` metric, so that ``model.evaluate`` works at once. The file
@@ -337,49 +435,44 @@ def load_seed_cnn(path=None, compile: bool = True):
         its trained weights. Feed it :func:`prepare_images` of uint8 images; it returns class
         probabilities ``(N, 10)``.
     """
-    import keras
-
     path = SEED_CNN_PATH if path is None else Path(path)
     if not path.is_file():
         raise FileNotFoundError(
             f"no trained model at {path}; chapter 6 (book/06_training.ipynb) trains and saves it"
         )
-    model = keras.saving.load_model(path, compile=False)
+    try:
+        archive = np.load(path, allow_pickle=False)
+    except (OSError, ValueError) as error:
+        raise ValueError(
+            f"{path.name} is not a weights file of save_seed_cnn (a NumPy .npz archive): {error}"
+        ) from error
+    with archive:
+        stored = dict(archive.items())
+    if str(stored.pop("format", "")) != WEIGHTS_FORMAT:
+        raise ValueError(
+            f"{path.name} is not a weights file of save_seed_cnn (no {WEIGHTS_FORMAT!r})"
+        )
+    model = build_seed_cnn(**json.loads(str(stored.pop("config"))))
+    for layer in model.layers:
+        if not layer.weights:
+            continue
+        values = []
+        for kind, variable in zip(_WEIGHT_KINDS, layer.weights, strict=True):
+            key = f"{layer.name}.{kind}"
+            if key not in stored:
+                raise ValueError(f"{path.name} has no {key}")
+            value = stored.pop(key)
+            if tuple(value.shape) != tuple(variable.shape):
+                raise ValueError(
+                    f"{path.name}: {key} has shape {value.shape}, the network needs "
+                    f"{tuple(variable.shape)}"
+                )
+            values.append(value)
+        layer.set_weights(values)
+    if stored:
+        raise ValueError(
+            f"{path.name} holds weights the network has no place for: {sorted(stored)}"
+        )
     if compile:
         model.compile(loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     return model
-
-
-def save_seed_cnn(model, path) -> Path:
-    """Save a trained course CNN without optimizer state, as chapter 6 does (a ~4.5 MB file).
-
-    The weights are copied into a fresh, uncompiled model of the same architecture before saving,
-    so the file holds the architecture and the weights only, not the optimizer's state (which,
-    with momentum, would double its size).
-
-    Parameters
-    ----------
-    model : keras.Model
-        A model built by :func:`build_seed_cnn` (trained or not).
-    path : str or Path
-        Destination, ending in ``.keras``.
-
-    Returns
-    -------
-    Path
-        The path written.
-    """
-    import keras
-
-    path = Path(path)
-    if path.suffix != ".keras":
-        raise ValueError(f"path must end in .keras, got {path.name!r}")
-    names = [layer.name for layer in model.layers]
-    if names[:2] != ["conv1", "pool1"] or names[-1] != "output":
-        raise ValueError(f"model must be built by build_seed_cnn; its layers are {names}")
-    # A model rebuilt from the configuration has no optimizer (clone_model would copy it).
-    clean = keras.Sequential.from_config(model.get_config())
-    clean.set_weights(model.get_weights())
-    path.parent.mkdir(parents=True, exist_ok=True)
-    clean.save(path)
-    return path
