@@ -1,6 +1,7 @@
 """Test set-up shared by the unit, notebook and book tests."""
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -45,6 +46,75 @@ def browser():
         pytest.skip(f"browser tests skipped: {reason}")
     with site_checks.open_browser() as running:
         yield running
+
+
+ENVS_ENV = "CNN_COURSE_ENVS"
+ENVS_REUSE_ENV = "CNN_COURSE_ENVS_REUSE"
+
+
+@pytest.fixture(scope="session")
+def test_environment(tmp_path_factory):
+    """``test_environment(kind)``: a fresh virtual environment of ``kind``, made once a run.
+
+    ``kind`` is one of ``environments.KINDS`` (``colab``, ``lower``, ``newest``); every test
+    that asks for the same kind shares one environment. They go into ``$CNN_COURSE_ENVS``
+    (default: a temporary folder of the run); ``CNN_COURSE_ENVS_REUSE=1`` keeps environments
+    already there, made from the same requirements. A test skips, saying why, only when the
+    package index cannot be reached at all; any other failure to install fails it.
+    """
+    import environments
+    from reporting import report
+
+    location = os.environ.get(ENVS_ENV)
+    base = Path(location).resolve() if location else tmp_path_factory.mktemp("environments")
+    made = {}
+
+    def get(kind: str) -> Path:
+        if kind not in made:
+            venv = base / kind
+            try:
+                versions, seconds = environments.create(
+                    venv, kind, reuse=os.environ.get(ENVS_REUSE_ENV) == "1"
+                )
+            except (environments.IndexUnreachable, environments.InstallFailed) as error:
+                made[kind] = error
+            else:
+                made[kind] = venv
+                how = f"made in {seconds:.0f} s" if seconds else "reused"
+                report("Test environments", f"{kind}: {how}: {environments.describe(versions)}")
+        result = made[kind]
+        if isinstance(result, environments.IndexUnreachable):
+            pytest.skip(f"the {kind} environment cannot be installed: {result}")
+        if isinstance(result, environments.InstallFailed):
+            pytest.fail(f"the {kind} environment cannot be installed: {result}", pytrace=False)
+        return result
+
+    return get
+
+
+@pytest.fixture(scope="session")
+def package_source(tmp_path_factory) -> Path:
+    """A snapshot of this checkout (the files git would commit) for the setup cell to install.
+
+    pip builds the package inside the folder it installs from; a snapshot keeps that build
+    out of the working tree, and, like a clone of the repository, holds no ignored files.
+    """
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    if listed.returncode != 0:
+        pytest.fail(f"git ls-files failed: {listed.stderr}")
+    snapshot = tmp_path_factory.mktemp("checkout") / "cnn-course"
+    for name in filter(None, listed.stdout.split("\0")):
+        source = ROOT / name
+        if source.is_file():
+            target = snapshot / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target)
+    return snapshot
 
 
 def pytest_terminal_summary(terminalreporter):

@@ -1,68 +1,51 @@
-"""A Colab-like run of every chapter: the notebook alone, in a fresh environment.
+"""A Colab-like run of every chapter: the notebook alone, in Colab's own package set.
 
 For each notebook: copy it alone into an empty folder and execute it top to bottom with nbclient
-in a kernel of a fresh virtual environment. That environment holds the newest versions that
-``pyproject.toml`` allows (its loose dependencies, ``tensorflow-cpu`` from its ``cpu`` extra as
-the CPU stand-in for Colab's ``tensorflow``, and ``ipykernel``/``nbclient`` to run the kernel),
-but not the course package: the notebook's setup cell installs that, from this checkout, because
+in a kernel of a fresh virtual environment. By default that environment holds Colab's own
+versions (``tests/colab_versions.txt``, Python 3.11 standing in for Colab's 3.13), but not the
+course package: the notebook's setup cell installs that, from this checkout, because
 ``CNN_COURSE_PIP_SOURCE`` points there (on Colab the default, the repository, is used). This
-proves the Colab path and the loose version ranges, and that no chapter leans on files beside
-it. One environment serves every notebook of the run; pip's cache makes it quick to rebuild.
+proves the Colab path as learners meet it, and that no chapter leans on files beside it. One
+environment serves every notebook of the run (``test_environment`` in ``conftest.py``), and the
+tests of ``test_environments.py`` share it.
 
 Settings (environment variables):
 
-- ``CNN_COURSE_COLAB_VENV``: where the environment goes (default: a temporary folder of the run).
-- ``CNN_COURSE_COLAB_REUSE=1``: keep an environment already there instead of re-creating it
-  (quicker when iterating on a chapter, but then not fresh).
+- ``CNN_COURSE_COLAB_SET``: ``colab`` (default) or ``newest``, the newest versions that
+  ``pyproject.toml`` allows (with ``tensorflow-cpu`` from its ``cpu`` extra), for a scheduled run
+  that finds out early what the next versions break.
 - ``CNN_COURSE_COLAB_LIKE``: which notebooks to run: ``all`` (default), ``none``, or names or
   number prefixes separated by commas (``01,04_stride``); ``-06`` leaves chapter 06 out.
+- ``CNN_COURSE_ENVS`` and ``CNN_COURSE_ENVS_REUSE=1``: where the environments go, and keeping
+  them between runs (see ``conftest.py``).
 - ``CNN_COURSE_DATA`` is passed through to the kernel (offline data sets).
 
-If the environment cannot be created for lack of network, the tests are skipped and say so.
+If the package index cannot be reached at all, the tests are skipped and say so; any other
+failure to install (a version conflict, a version that does not exist) fails them.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import re
-import shutil
-import subprocess
 import sys
 import time
 from pathlib import Path
 
+import environments
 import nbformat
 import pytest
 from conftest import ROOT
 from reporting import report
 
-try:
-    import tomllib
-except ModuleNotFoundError:  # Python 3.10
-    from pip._vendor import tomli as tomllib
-
 sys.path.insert(0, str(ROOT / "tools"))
 import notebooks as nbs  # noqa: E402
 
-VENV_ENV = "CNN_COURSE_COLAB_VENV"
-REUSE_ENV = "CNN_COURSE_COLAB_REUSE"
+SET_ENV = "CNN_COURSE_COLAB_SET"
 SELECT_ENV = "CNN_COURSE_COLAB_LIKE"
 CELL_TIMEOUT = 1200  # seconds, as for nbval
-PACKAGE = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["name"]
-SECTION = "Colab-like run (fresh environment, notebook alone)"
-# What pip says when it cannot reach the package index.
-NETWORK_ERRORS = (
-    "Failed to establish a new connection",
-    "Temporary failure in name resolution",
-    "Name or service not known",
-    "Network is unreachable",
-    "Could not fetch URL",
-    "ConnectionError",
-    "ProxyError",
-    "Read timed out",
-    "No matching distribution found",
-)
+PACKAGE = environments.package_name()
+SECTION = "Colab-like run (the notebook alone, in a fresh environment)"
 # Run by the environment's own Python: execute a notebook in place with that environment's
 # kernel; nbclient's CellExecutionError names the failing cell and shows its traceback.
 RUNNER = """
@@ -104,34 +87,12 @@ def selected_notebooks() -> list[Path]:
     ]
 
 
-def requirements() -> list[str]:
-    """The loose dependencies of pyproject.toml, its ``cpu`` extra, and what runs a kernel."""
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    return [
-        *project["dependencies"],
-        *project["optional-dependencies"]["cpu"],
-        "ipykernel",
-        "nbclient",
-    ]
-
-
-def _run(command, **kwargs) -> subprocess.CompletedProcess:
-    return subprocess.run(command, capture_output=True, text=True, **kwargs)
-
-
-def clean_environment(venv: Path) -> dict[str, str]:
-    """This process' environment, minus the project's own venv and settings, plus ``venv``."""
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in ("VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME", "IPYTHONDIR")
-        and not key.startswith(("JUPYTER", "TF_", "CNN_COURSE_"))
-    }
-    project_bin = str(ROOT / ".venv" / "bin")
-    path = [p for p in env.get("PATH", "").split(os.pathsep) if p and p != project_bin]
-    env["PATH"] = os.pathsep.join([str(venv / "bin"), *path])
-    env["VIRTUAL_ENV"] = str(venv)
-    return env
+def colab_set() -> str:
+    """The package set of the run, from ``CNN_COURSE_COLAB_SET``: ``colab`` or ``newest``."""
+    kind = os.environ.get(SET_ENV, "colab").strip().lower()
+    if kind not in ("colab", "newest"):
+        raise ValueError(f"{SET_ENV} must be colab or newest, got {kind!r}")
+    return kind
 
 
 def failure(stderr: str) -> str:
@@ -142,63 +103,12 @@ def failure(stderr: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def colab_venv(tmp_path_factory) -> Path:
-    """A fresh virtual environment with the newest versions pyproject.toml allows (once a run)."""
-    location = os.environ.get(VENV_ENV)
-    venv = Path(location).resolve() if location else tmp_path_factory.mktemp("colab") / "venv"
-    python = venv / "bin" / "python"
-    wanted = requirements()
-    marker = venv / "colab-like-requirements.json"
-    reuse = os.environ.get(REUSE_ENV) == "1"
-    if reuse and python.exists() and marker.exists() and json.loads(marker.read_text()) == wanted:
-        report(SECTION, f"environment reused: {venv}")
-        return venv
-    shutil.rmtree(venv, ignore_errors=True)
-    start = time.perf_counter()
-    created = _run([sys.executable, "-m", "venv", str(venv)])
-    if created.returncode != 0:
-        pytest.fail(f"python -m venv failed:\n{created.stdout}\n{created.stderr}")
-    env = clean_environment(venv)
-    for command in (
-        [str(python), "-m", "pip", "install", "-q", "--upgrade", "pip"],
-        [str(python), "-m", "pip", "install", "-q", *wanted],
-    ):
-        result = _run(command, env=env)
-        if result.returncode != 0:
-            output = result.stdout + result.stderr
-            if any(error in output for error in NETWORK_ERRORS):
-                pytest.skip(
-                    "Colab-like run skipped: the fresh environment could not be installed "
-                    f"(no network to the package index?):\n{output[-1500:]}"
-                )
-            pytest.fail(f"{' '.join(command[3:6])}... failed:\n{output[-4000:]}")
-    seconds = time.perf_counter() - start
-    marker.write_text(json.dumps(wanted))
-    freeze = _run([str(python), "-m", "pip", "freeze"], env=env).stdout.lower().splitlines()
-    names = ("tensorflow-cpu", "keras", "numpy", "matplotlib", "ipywidgets", "ipykernel")
-    versions = [line for line in freeze if line.split("==")[0].replace("_", "-") in names]
-    report(SECTION, f"environment created in {seconds:.0f} s: {', '.join(versions)}")
+def colab_venv(test_environment) -> Path:
+    """The environment every chapter of the run shares (Colab's set by default)."""
+    kind = colab_set()
+    venv = test_environment(kind)
+    report(SECTION, f"package set: {kind}")
     return venv
-
-
-@pytest.fixture(scope="session")
-def package_source(tmp_path_factory) -> Path:
-    """A snapshot of this checkout (the files git would commit) for the setup cell to install.
-
-    pip builds the package inside the folder it installs from; a snapshot keeps that build
-    out of the working tree, and, like a clone of the repository, holds no ignored files.
-    """
-    listed = _run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=ROOT)
-    if listed.returncode != 0:
-        pytest.fail(f"git ls-files failed: {listed.stderr}")
-    snapshot = tmp_path_factory.mktemp("checkout") / "cnn-course"
-    for name in filter(None, listed.stdout.split("\0")):
-        source = ROOT / name
-        if source.is_file():
-            target = snapshot / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, target)
-    return snapshot
 
 
 def run_alone(notebook: Path, venv: Path, source: Path, workdir: Path) -> tuple[list[str], float]:
@@ -214,19 +124,19 @@ def run_alone(notebook: Path, venv: Path, source: Path, workdir: Path) -> tuple[
     nb.cells.append(nbformat.v4.new_code_cell(PROBE))
     nbformat.write(nb, copy)
 
-    env = clean_environment(venv)
+    env = environments.clean_environment(venv)
     env[nbs.PIP_SOURCE_ENV] = str(source)
     env["JUPYTER_DATA_DIR"] = str(workdir / "jupyter")  # no user kernels: the venv's own
     env["MPLCONFIGDIR"] = str(workdir / "matplotlib")
     if os.environ.get("CNN_COURSE_DATA"):
         env["CNN_COURSE_DATA"] = os.environ["CNN_COURSE_DATA"]
-    python = str(venv / "bin" / "python")
+    python = str(environments.venv_python(venv))
     # The environment is shared: remove the course package an earlier setup cell installed.
-    removed = _run([python, "-m", "pip", "uninstall", "-y", "-q", PACKAGE], env=env)
+    removed = environments.run([python, "-m", "pip", "uninstall", "-y", "-q", PACKAGE], env=env)
     if removed.returncode != 0:
         return [f"could not remove {PACKAGE} from {venv}: {removed.stderr[-2000:]}"], 0.0
     start = time.perf_counter()
-    result = _run(
+    result = environments.run(
         [python, "-c", RUNNER, str(copy), str(CELL_TIMEOUT), str(folder)], env=env, cwd=folder
     )
     seconds = time.perf_counter() - start

@@ -13,6 +13,24 @@ import utils
 
 matplotlib.use("Agg")
 
+
+def displayed(widget) -> dict:
+    """What a notebook receives when ``widget`` is displayed, with ipywidgets 7 (Colab's) or 8.
+
+    ipywidgets 8 formats a widget with ``_repr_mimebundle_``; 7 publishes it from
+    ``_ipython_display_``. IPython's own ``display``, captured, covers both.
+    """
+    from IPython.core.interactiveshell import InteractiveShell
+    from IPython.display import display
+    from IPython.utils.capture import capture_output
+
+    InteractiveShell.instance()
+    with capture_output() as captured:
+        display(widget)
+    (output,) = captured.outputs
+    return output.data
+
+
 GRID = [
     (n, f, p, s, d)
     for n, f, p, s, d in itertools.product(
@@ -98,7 +116,7 @@ def test_explorer_follows_its_sliders():
     shape = keras.layers.Conv2D(1, 3, strides=2).compute_output_shape((None, 7, 7, 1))
     assert f"output size {shape[1]};" in repr(explorer)
     assert bytes(picture.value) != first
-    bundle = explorer._repr_mimebundle_()
+    bundle = displayed(explorer)
     assert bundle["text/plain"] == repr(explorer)
     assert "application/vnd.jupyter.widget-view+json" in bundle
 
@@ -117,7 +135,7 @@ def test_explorer_reports_settings_where_no_window_fits():
 def test_explorer_text_form_is_whole_for_the_longest_description():
     # ipywidgets cuts a widget's text form after 110 characters; the explorer's never are.
     explorer = utils.output_size_explorer(n=16, f=1, p=1, s=5)
-    text = explorer._repr_mimebundle_()["text/plain"]
+    text = displayed(explorer)["text/plain"]
     assert text == utils.describe_output_size(16, 1, 1, 5)
     assert text.endswith("unused input pixels: 0, 1, 2, 3, 5, 6, 7, 8, 10, 11, 12, 13, 15")
 
