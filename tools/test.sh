@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Run every check: lint and format (code and notebooks), unit tests against TensorFlow/Keras,
-# nbval over every chapter, the book build with warnings as errors, and the browser tests.
+# Run every check (tools/test.py): lint and format, unit tests against TensorFlow/Keras, nbval over
+# every chapter, the test environments and platforms, the book build and the browser tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export PATH="$(pwd)/.venv/bin:$PATH"
-ruff check .
-ruff format --check .
-python -m pytest "$@"
+if [ ! -x .venv/bin/python ]; then
+  echo "No .venv yet: run bash tools/build.sh first." >&2
+  exit 1
+fi
+exec .venv/bin/python tools/test.py "$@"

@@ -1,0 +1,65 @@
+"""Install everything the course needs into ``.venv`` and build the HTML book into ``_build/html``.
+
+    python3 tools/build.py        # Linux, macOS (what tools/build.sh runs)
+    py -3.12 tools\\build.py       # Windows, in PowerShell
+
+The Python that runs this script creates ``.venv`` (if it is not there yet): 3.11, 3.12 or 3.13,
+the versions ``requirements.txt`` is tested for. The exact versions of ``requirements.txt`` go into
+it, the course package (``utils``) in editable mode among them, and the book is built with
+warnings as errors.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+VENV = ROOT / ".venv"
+PYTHONS = ((3, 11), (3, 12), (3, 13))
+
+
+def venv_bin(name: str) -> Path:
+    """A program of ``.venv``: ``bin/NAME`` (``Scripts\\NAME.exe`` on Windows)."""
+    if os.name == "nt":
+        return VENV / "Scripts" / f"{name}.exe"
+    return VENV / "bin" / name
+
+
+def run(*command) -> None:
+    print("+", " ".join(str(part) for part in command), flush=True)
+    subprocess.run([str(part) for part in command], cwd=ROOT, check=True)
+
+
+def main() -> int:
+    python = venv_bin("python")
+    if not python.exists():
+        if sys.version_info[:2] not in PYTHONS:
+            versions = ", ".join(f"{major}.{minor}" for major, minor in PYTHONS)
+            print(
+                f"Python {sys.version.split()[0]} cannot install the course's pinned versions; "
+                f"run this script with Python {versions}.",
+                file=sys.stderr,
+            )
+            return 1
+        run(sys.executable, "-m", "venv", VENV)
+    run(python, "-m", "pip", "install", "--quiet", "--upgrade", "pip")
+    run(python, "-m", "pip", "install", "--quiet", "-r", ROOT / "requirements.txt")
+    found = subprocess.run([str(python), "-c", "import tensorflow"], capture_output=True)
+    if found.returncode != 0:
+        print(
+            "TensorFlow did not install: requirements.txt has it for Linux (x86_64, aarch64), "
+            "macOS on Apple silicon and Windows (x86_64). On another machine, open the chapters "
+            "on Colab.",
+            file=sys.stderr,
+        )
+        return 1
+    run(venv_bin("jupyter-book"), "build", ROOT, "-W", "--keep-going")
+    print(f"The book is at {ROOT / '_build' / 'html' / 'index.html'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
