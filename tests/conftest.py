@@ -21,7 +21,8 @@ def built_book():
     """Build the HTML book once per test run with warnings as errors; return its folder."""
     result = subprocess.run(
         [
-            str(Path(sys.executable).parent / "jupyter-book"),
+            # jupyter-book beside this Python (jupyter-book.exe on Windows)
+            shutil.which("jupyter-book", path=str(Path(sys.executable).parent)) or "jupyter-book",
             "build",
             str(ROOT),
             "-W",

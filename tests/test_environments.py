@@ -156,3 +156,41 @@ def test_lower_bounds_are_pyproject_s_and_each_must_be_stated(monkeypatch):
     monkeypatch.setattr(environments, "pyproject", lambda: project)
     with pytest.raises(ValueError, match="'pillow' must be NAME>=VERSION"):
         environments.lower_bounds()
+
+
+LOWER_UNIT_TESTS_ENV = "CNN_COURSE_LOWER_UNIT_TESTS"
+NOT_UNIT_TESTS = {
+    "test_book.py",
+    "test_browser.py",
+    "test_colab_like.py",
+    "test_environments.py",
+    "test_notebooks.py",
+    "test_platforms.py",
+    "test_site_checks.py",
+}
+
+
+@pytest.mark.skipif(
+    os.environ.get(LOWER_UNIT_TESTS_ENV) != "1",
+    reason=f"{LOWER_UNIT_TESTS_ENV}=1 runs it (the weekly workflow, weekly.yml, does)",
+)
+def test_the_unit_tests_of_utils_pass_at_the_lower_bounds(test_environment):
+    # Every test of the course package and its doctests, with the oldest versions it promises.
+    venv = test_environment("lower")
+    python = environments.venv_python(venv)
+    env = environments.clean_environment(venv)
+    environments.pip_install(python, ["-q", "pytest"], env)
+    env.update(PYTHONPATH=str(ROOT), TF_CPP_MIN_LOG_LEVEL="2")
+    if os.environ.get("CNN_COURSE_DATA"):
+        env["CNN_COURSE_DATA"] = os.environ["CNN_COURSE_DATA"]
+    tests = sorted((ROOT / "tests").glob("test_*.py"))
+    unit_tests = [path for path in tests if path.name not in NOT_UNIT_TESTS]
+    result = environments.run(
+        [python, "-m", "pytest", "-q", "-o", "addopts=", "-p", "no:cacheprovider"]
+        + ["--doctest-modules", ROOT / "utils", *unit_tests],
+        env=env,
+        cwd=ROOT,
+    )
+    summary = result.stdout.strip().splitlines()[-1] if result.stdout.strip() else ""
+    report("Test environments", f"unit tests of utils at the lower bounds: {summary}")
+    assert result.returncode == 0, f"at the lower bounds:\n{result.stdout[-6000:]}"
