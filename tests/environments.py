@@ -261,7 +261,9 @@ def create(venv: Path, kind: str, reuse: bool = False) -> tuple[dict[str, str], 
         raise InstallFailed(f"python -m venv failed:\n{created.stdout}\n{created.stderr}")
     env = clean_environment(venv)
     pip_install(python, ["-q", "--upgrade", "pip"], env)
-    pip_install(python, ["-q", *wanted], env)
+    # --no-compile: byte-compiling all of TensorFlow takes a quarter of the install, and Python
+    # compiles what a test imports anyway.
+    pip_install(python, ["-q", "--no-compile", *wanted], env)
     versions = installed_versions(python, env)
     for line in wanted:
         if "==" in line:

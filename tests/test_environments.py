@@ -114,7 +114,7 @@ def test_installing_the_course_package_into_colab_changes_none_of_its_packages(
     assert not changes, f"installing the course package on Colab would change {changes}"
 
 
-def _offline(tmp_path) -> dict[str, str]:
+def _offline() -> dict[str, str]:
     """pip settings under which no package index can be reached (a closed local port)."""
     env = {
         key: value
@@ -132,9 +132,9 @@ def _offline(tmp_path) -> dict[str, str]:
     return env
 
 
-def test_an_unreachable_index_is_told_apart_from_a_version_that_does_not_exist(tmp_path):
+def test_an_unreachable_index_is_told_apart_from_a_version_that_does_not_exist():
     python = sys.executable
-    offline = _offline(tmp_path)
+    offline = _offline()
     assert environments.index_unreachable(python, offline)
     with pytest.raises(environments.IndexUnreachable):
         environments.pip_install(python, ["--dry-run", "--no-deps", "numpy==2.1.3"], offline)
