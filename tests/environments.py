@@ -29,18 +29,17 @@ import shutil
 import subprocess
 import sys
 import time
+import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+from build import venv_bin  # noqa: E402  (where a virtual environment keeps its programs)
+
 COLAB_VERSIONS = ROOT / "tests" / "colab_versions.txt"
 KINDS = ("colab", "lower", "newest")
 RUNNER_PACKAGES = ("nbclient",)  # runs a notebook in the environment's kernel; not on Colab's list
 REPORTED = ("python", "tensorflow", "tensorflow-cpu", "keras", "numpy", "matplotlib", "ipywidgets")
-
-try:
-    import tomllib
-except ModuleNotFoundError:  # Python 3.10
-    from pip._vendor import tomli as tomllib
 
 
 class IndexUnreachable(RuntimeError):
@@ -141,19 +140,22 @@ def interpreter(kind: str) -> str:
 
 def venv_python(venv: Path) -> Path:
     """The Python of a virtual environment, on Windows as elsewhere."""
-    if os.name == "nt":
-        return venv / "Scripts" / "python.exe"
-    return venv / "bin" / "python"
+    return venv_bin("python", venv)
 
 
 def clean_environment(venv: Path) -> dict[str, str]:
-    """This process' environment, minus the project's own venv and settings, plus ``venv``."""
+    """This process' environment, minus the project's own venv and settings, plus ``venv``.
+
+    ``CNN_COURSE_DATA`` (offline data sets) is the one course setting passed through.
+    """
     env = {
         key: value
         for key, value in os.environ.items()
         if key not in ("VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME", "IPYTHONDIR")
         and not key.startswith(("JUPYTER", "TF_", "CNN_COURSE_"))
     }
+    if os.environ.get("CNN_COURSE_DATA"):
+        env["CNN_COURSE_DATA"] = os.environ["CNN_COURSE_DATA"]
     project_bin = str(venv_python(ROOT / ".venv").parent)
     path = [p for p in env.get("PATH", "").split(os.pathsep) if p and p != project_bin]
     env["PATH"] = os.pathsep.join([str(venv_python(venv).parent), *path])
@@ -190,12 +192,17 @@ def pip_install(python: Path, arguments: list[str], env: dict[str, str] | None =
     """
     result = run([python, "-m", "pip", "install", *arguments], env=env)
     output = result.stdout + result.stderr
-    if result.returncode == 0:
-        return output
+    if result.returncode != 0:
+        raise _failure(python, env, f"pip install {' '.join(arguments)[:300]}", output)
+    return output
+
+
+def _failure(python: Path, env, what: str, output: str) -> RuntimeError:
+    """The error for a failed pip command: IndexUnreachable if the index is out of reach."""
     unreachable = index_unreachable(python, env)
     if unreachable:
-        raise IndexUnreachable(f"the package index cannot be reached:\n{unreachable}")
-    raise InstallFailed(f"pip install {' '.join(arguments)[:300]} failed:\n{output[-4000:]}")
+        return IndexUnreachable(f"the package index cannot be reached:\n{unreachable}")
+    return InstallFailed(f"{what} failed:\n{output[-4000:]}")
 
 
 def installed_versions(python: Path, env: dict[str, str] | None = None) -> dict[str, str]:
@@ -219,10 +226,7 @@ def install_changes(python: Path, source, env: dict[str, str] | None = None) -> 
         env=env,
     )
     if report.returncode != 0:
-        unreachable = index_unreachable(python, env)
-        if unreachable:
-            raise IndexUnreachable(f"the package index cannot be reached:\n{unreachable}")
-        raise InstallFailed(f"pip install --dry-run {source} failed:\n{report.stderr[-4000:]}")
+        raise _failure(python, env, f"pip install --dry-run {source}", report.stderr)
     changes = []
     for item in json.loads(report.stdout)["install"]:
         name = canonical(item["metadata"]["name"])
@@ -264,7 +268,7 @@ def create(venv: Path, kind: str, reuse: bool = False) -> tuple[dict[str, str], 
     # --no-compile: byte-compiling all of TensorFlow takes a quarter of the install, and Python
     # compiles what a test imports anyway.
     pip_install(python, ["-q", "--no-compile", *wanted], env)
-    versions = installed_versions(python, env)
+    versions = _versions(python, env)
     for line in wanted:
         if "==" in line:
             name, version = line.split("==", 1)
@@ -273,7 +277,7 @@ def create(venv: Path, kind: str, reuse: bool = False) -> tuple[dict[str, str], 
                     f"{kind} environment: asked for {line}, got {versions.get(canonical(name))}"
                 )
     marker.write_text(json.dumps(made_from))
-    return _versions(python, env), time.perf_counter() - start
+    return versions, time.perf_counter() - start
 
 
 def _versions(python: Path, env: dict[str, str]) -> dict[str, str]:

@@ -2,8 +2,8 @@
 
 For each notebook: copy it alone into an empty folder and execute it top to bottom with nbclient
 in a kernel of a fresh virtual environment. By default that environment holds Colab's own
-versions (``tests/colab_versions.txt``, Python 3.11 standing in for Colab's 3.13), but not the
-course package: the notebook's setup cell installs that, from this checkout, because
+versions (``tests/colab_versions.txt``, on Python 3.13 as on Colab where this machine has it),
+but not the course package: the notebook's setup cell installs that, from this checkout, because
 ``CNN_COURSE_PIP_SOURCE`` points there (on Colab the default, the repository, is used). This
 proves the Colab path as learners meet it, and that no chapter leans on files beside it. One
 environment serves every notebook of the run (``test_environment`` in ``conftest.py``), and the
@@ -18,7 +18,8 @@ Settings (environment variables):
   number prefixes separated by commas (``01,04_stride``); ``-06`` leaves chapter 06 out.
 - ``CNN_COURSE_ENVS`` and ``CNN_COURSE_ENVS_REUSE=1``: where the environments go, and keeping
   them between runs (see ``conftest.py``).
-- ``CNN_COURSE_DATA`` is passed through to the kernel (offline data sets).
+- ``CNN_COURSE_DATA`` is passed through to the kernel (offline data sets; see
+  ``environments.clean_environment``).
 
 If the package index cannot be reached at all, the tests are skipped and say so; any other
 failure to install (a version conflict, a version that does not exist) fails them.
@@ -128,8 +129,6 @@ def run_alone(notebook: Path, venv: Path, source: Path, workdir: Path) -> tuple[
     env[nbs.PIP_SOURCE_ENV] = str(source)
     env["JUPYTER_DATA_DIR"] = str(workdir / "jupyter")  # no user kernels: the venv's own
     env["MPLCONFIGDIR"] = str(workdir / "matplotlib")
-    if os.environ.get("CNN_COURSE_DATA"):
-        env["CNN_COURSE_DATA"] = os.environ["CNN_COURSE_DATA"]
     python = str(environments.venv_python(venv))
     # The environment is shared: remove the course package an earlier setup cell installed.
     removed = environments.run([python, "-m", "pip", "uninstall", "-y", "-q", PACKAGE], env=env)

@@ -73,8 +73,6 @@ def test_the_shipped_network_predicts_as_in_the_pinned_environment(
     env = environments.clean_environment(venv)
     env["PYTHONPATH"] = str(ROOT)
     env["TF_CPP_MIN_LOG_LEVEL"] = "2"
-    if os.environ.get("CNN_COURSE_DATA"):
-        env["CNN_COURSE_DATA"] = os.environ["CNN_COURSE_DATA"]
     saved = tmp_path / "probabilities.npy"
     result = environments.run(
         [environments.venv_python(venv), "-c", PROBE, saved], env=env, cwd=tmp_path
@@ -181,8 +179,6 @@ def test_the_unit_tests_of_utils_pass_at_the_lower_bounds(test_environment):
     env = environments.clean_environment(venv)
     environments.pip_install(python, ["-q", "pytest"], env)
     env.update(PYTHONPATH=str(ROOT), TF_CPP_MIN_LOG_LEVEL="2")
-    if os.environ.get("CNN_COURSE_DATA"):
-        env["CNN_COURSE_DATA"] = os.environ["CNN_COURSE_DATA"]
     tests = sorted((ROOT / "tests").glob("test_*.py"))
     unit_tests = [path for path in tests if path.name not in NOT_UNIT_TESTS]
     result = environments.run(

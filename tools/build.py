@@ -21,11 +21,11 @@ VENV = ROOT / ".venv"
 PYTHONS = ((3, 11), (3, 12), (3, 13))
 
 
-def venv_bin(name: str) -> Path:
-    """A program of ``.venv``: ``bin/NAME`` (``Scripts\\NAME.exe`` on Windows)."""
+def venv_bin(name: str, venv: Path = VENV) -> Path:
+    """A program of a virtual environment: ``bin/NAME`` (``Scripts\\NAME.exe`` on Windows)."""
     if os.name == "nt":
-        return VENV / "Scripts" / f"{name}.exe"
-    return VENV / "bin" / name
+        return venv / "Scripts" / f"{name}.exe"
+    return venv / "bin" / name
 
 
 def run(*command) -> None:
