@@ -206,6 +206,32 @@ def test_occlusion_matches_direct_evaluation(model, images, patch_size, stride):
         np.testing.assert_allclose(result[i], expected, rtol=1e-4, atol=1e-7)
 
 
+@pytest.mark.parametrize("patch_size,stride", [(6, 2), (5, 4), (7, 5)])
+def test_occlusion_drops_are_the_drops_of_each_square(model, images, patch_size, stride):
+    x = images[:2]
+    drops, rows, cols = utils.occlusion_drops(
+        model, x, class_index=[3, 7], patch_size=patch_size, stride=stride, fill=0.5
+    )
+    starts = sorted(set(range(0, 28 - patch_size + 1, stride)) | {28 - patch_size})
+    assert rows == cols == starts
+    assert drops.shape == (2, len(starts), len(starts)) and drops.dtype == np.float32
+    for i, c in enumerate([3, 7]):
+        score = model(x[i : i + 1])[0, c].numpy()
+        for a, r in enumerate(starts):
+            for b, col in enumerate(starts):
+                occluded = x[i].copy()
+                occluded[r : r + patch_size, col : col + patch_size] = 0.5
+                expected = score - model(occluded[np.newaxis])[0, c].numpy()
+                np.testing.assert_allclose(drops[i, a, b], expected, rtol=1e-4, atol=1e-6)
+
+
+def test_the_occlusion_map_never_exceeds_the_largest_single_square(model, images):
+    drops, _, _ = utils.occlusion_drops(model, images[:4])
+    pixels = utils.occlusion_map(model, images[:4])
+    assert np.all(pixels.max(axis=(1, 2)) <= drops.max(axis=(1, 2)) + 1e-6)
+    assert np.all(pixels.min(axis=(1, 2)) >= drops.min(axis=(1, 2)) - 1e-6)
+
+
 def test_occlusion_of_a_chosen_class(model, images):
     result = utils.occlusion_map(model, images[:1], class_index=2, patch_size=28)
     occluded = np.zeros_like(images[:1])
@@ -314,9 +340,10 @@ def test_bad_images_and_class_indices(logits, images):
         ({"batch_size": 0}, ValueError, "batch_size must be >= 1"),
     ],
 )
-def test_occlusion_rejects_bad_options(model, images, options, error, message):
+@pytest.mark.parametrize("function", [utils.occlusion_map, utils.occlusion_drops])
+def test_occlusion_rejects_bad_options(model, images, options, error, message, function):
     with pytest.raises(error, match=message):
-        utils.occlusion_map(model, images, **options)
+        function(model, images, **options)
 
 
 @pytest.mark.parametrize(

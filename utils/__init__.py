@@ -14,6 +14,7 @@ from .explorer import (
     window_starts,
 )
 from .models import (
+    FASHION_CNN_PATH,
     build_seed_cnn,
     format_layer_table,
     layer_table,
@@ -37,9 +38,17 @@ from .scratch import (
 )
 from .shapes import output_size, same_padding
 from .training import split_validation, train_seed_cnn
-from .visualize import grad_cam, logits_model, maximize_activation, occlusion_map, saliency_map
+from .visualize import (
+    grad_cam,
+    logits_model,
+    maximize_activation,
+    occlusion_drops,
+    occlusion_map,
+    saliency_map,
+)
 
 __all__ = [
+    "FASHION_CNN_PATH",
     "FASHION_MNIST_CLASSES",
     "animation_html",
     "avg_pool2d",
@@ -65,6 +74,7 @@ __all__ = [
     "max_pool_backward",
     "max_pool_forward",
     "maximize_activation",
+    "occlusion_drops",
     "occlusion_map",
     "output_size",
     "output_size_animation",

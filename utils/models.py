@@ -4,6 +4,8 @@ Chapter 5 designs the network and computes its table of shapes, parameters and m
 the formulas of Part I; chapter 6 trains it on MNIST and saves it as
 ``utils/models/seed_cnn_mnist.weights.npz`` (its weights, and the arguments of
 :func:`build_seed_cnn` that rebuild it); later chapters load it with :func:`load_seed_cnn`.
+Chapter 9 uses a second network of the same kind, trained on Fashion-MNIST with the same recipe
+(``tools/train_reference.py`` writes both; :data:`REFERENCE_PATHS`).
 
 The network, with the layer names every chapter relies on::
 
@@ -36,6 +38,10 @@ MODELS_DIR = Path(__file__).resolve().parent / "models"
 WEIGHTS_SUFFIX = ".weights.npz"
 SEED_CNN_PATH = MODELS_DIR / f"seed_cnn_mnist{WEIGHTS_SUFFIX}"
 """Where chapter 6 stores the trained course CNN's weights (shipped with the package)."""
+FASHION_CNN_PATH = MODELS_DIR / f"seed_cnn_fashion_mnist{WEIGHTS_SUFFIX}"
+"""The course CNN trained on Fashion-MNIST with chapter 6's recipe (chapter 9; shipped too)."""
+REFERENCE_PATHS = {"mnist": SEED_CNN_PATH, "fashion_mnist": FASHION_CNN_PATH}
+"""The shipped reference networks, by data set (``tools/train_reference.py`` trains them)."""
 WEIGHTS_FORMAT = "cnn-course seed_cnn weights 1"
 """Stored in every file of :func:`save_seed_cnn`, so that another ``.npz`` is told apart."""
 _WEIGHT_KINDS = ("kernel", "bias")  # the order of a Conv2D's and a Dense's get_weights()
@@ -422,6 +428,7 @@ def load_seed_cnn(path=None, compile: bool = True):
     path : str or Path, optional
         A ``.weights.npz`` file written by :func:`save_seed_cnn`; defaults to the network shipped
         with the package, ``utils/models/seed_cnn_mnist.weights.npz`` (:data:`SEED_CNN_PATH`).
+        The Fashion-MNIST network of chapter 9 is :data:`FASHION_CNN_PATH`.
     compile : bool
         If True (the default), the model comes back compiled with the sparse cross-entropy
         loss and an ``"accuracy"`` metric, so that ``model.evaluate`` works at once. The file

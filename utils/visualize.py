@@ -250,6 +250,96 @@ def grad_cam(model, images, class_index=None, layer_name: str = "conv2") -> np.n
     return np.maximum(cam, 0).astype(np.float32)
 
 
+def occlusion_drops(
+    model,
+    images,
+    class_index=None,
+    *,
+    patch_size: int = 6,
+    stride: int = 2,
+    fill: float = 0.0,
+    batch_size: int = 512,
+):
+    """Occlusion one square at a time (Zeiler and Fergus, 2014): the drop of a class score for
+    every position of a hidden square patch.
+
+    A ``patch_size`` square of value ``fill`` slides over the image with ``stride``; the last
+    row and column of positions always touch the border, so every pixel is hidden by at least
+    one square. For each position the image is evaluated with that square hidden, and the drop
+    ``score(image) - score(occluded image)`` is recorded. :func:`occlusion_map` spreads these
+    drops over the pixels; the largest of them is the most that hiding a single square costs.
+
+    Parameters
+    ----------
+    model, images, class_index, patch_size, stride, fill, batch_size
+        As for :func:`occlusion_map`.
+
+    Returns
+    -------
+    drops : (N, R, C) float32 array
+        ``drops[n, i, j]``: the drop for image ``n`` when the square whose top-left corner is
+        ``(rows[i], cols[j])`` is hidden. Positive where hiding lowers the score.
+    rows, cols : lists of int
+        The top-left corners of the squares, along the height and along the width.
+
+    Examples
+    --------
+    >>> import keras, numpy as np
+    >>> model = keras.Sequential([keras.Input((4, 4, 1)), keras.layers.Flatten(),
+    ...                           keras.layers.Dense(1, use_bias=False)])
+    >>> model.set_weights([np.arange(16, dtype="float32").reshape(16, 1)])
+    >>> drops, rows, cols = occlusion_drops(model, np.ones((1, 4, 4, 1)), patch_size=2, stride=2)
+    >>> rows, cols
+    ([0, 2], [0, 2])
+    >>> drops[0]  # hiding the top-left square removes the weights 0 + 1 + 4 + 5 of its pixels
+    array([[10., 18.],
+           [42., 50.]], dtype=float32)
+    """
+    drops, rows, cols = _occlusion(model, images, class_index, patch_size, stride, fill, batch_size)
+    return drops.astype(np.float32), rows, cols
+
+
+def _occlusion(model, images, class_index, patch_size, stride, fill, batch_size):
+    # The drops of occlusion_drops in float64, with the corners of the squares.
+    x = _as_batch(images)
+    n, height, width, _ = x.shape
+    patch_size = check_int("patch_size", patch_size, minimum=1)
+    stride = check_int("stride", stride, minimum=1)
+    batch_size = check_int("batch_size", batch_size, minimum=1)
+    if patch_size > min(height, width):
+        raise ValueError(
+            f"patch_size must be at most the image size {min(height, width)}, got {patch_size}"
+        )
+    if stride > patch_size:
+        raise ValueError(
+            f"stride must be at most patch_size {patch_size} (or some pixels are never "
+            f"hidden), got {stride}"
+        )
+    if not isinstance(fill, numbers.Real):
+        raise TypeError(f"fill must be a number, got {fill!r}")
+
+    def positions(size):
+        starts = list(range(0, size - patch_size + 1, stride))
+        if starts[-1] != size - patch_size:
+            starts.append(size - patch_size)
+        return starts
+
+    rows, cols = positions(height), positions(width)
+    corners = [(r, c) for r in rows for c in cols]
+    scores = np.asarray(model.predict(x, batch_size=batch_size, verbose=0))
+    indices = _class_indices(class_index, n, scores.shape[1], scores.argmax(axis=1))
+    drops = np.zeros((n, len(corners)), dtype=np.float64)
+    for i in range(n):
+        occluded = np.repeat(x[i : i + 1], len(corners), axis=0)
+        for k, (r, c) in enumerate(corners):
+            occluded[k, r : r + patch_size, c : c + patch_size, :] = fill
+        drops[i] = (
+            scores[i, indices[i]]
+            - model.predict(occluded, batch_size=batch_size, verbose=0)[:, indices[i]]
+        )
+    return drops.reshape(n, len(rows), len(cols)), rows, cols
+
+
 def occlusion_map(
     model,
     images,
@@ -261,11 +351,13 @@ def occlusion_map(
     batch_size: int = 512,
 ) -> np.ndarray:
     """Occlusion sensitivity (Zeiler and Fergus, 2014): how much a class score drops when a
-    square patch of the image is hidden.
+    square patch of the image is hidden, as a map over the pixels.
 
     A ``patch_size`` square of value ``fill`` slides over the image with ``stride`` (the last
     row and column of positions always touch the border, so every pixel is covered). Each pixel
-    gets the mean drop ``score(image) - score(occluded image)`` over the patches that cover it.
+    gets the **mean** drop ``score(image) - score(occluded image)`` over the patches that cover
+    it, so a pixel's value is at most the largest drop of a single square, and usually less:
+    :func:`occlusion_drops` gives the drop of each square.
 
     Parameters
     ----------
@@ -301,46 +393,15 @@ def occlusion_map(
            [4., 4., 4., 4.],
            [4., 4., 4., 4.]], dtype=float32)
     """
-    x = _as_batch(images)
-    n, height, width, _ = x.shape
-    patch_size = check_int("patch_size", patch_size, minimum=1)
-    stride = check_int("stride", stride, minimum=1)
-    batch_size = check_int("batch_size", batch_size, minimum=1)
-    if patch_size > min(height, width):
-        raise ValueError(
-            f"patch_size must be at most the image size {min(height, width)}, got {patch_size}"
-        )
-    if stride > patch_size:
-        raise ValueError(
-            f"stride must be at most patch_size {patch_size} (or some pixels are never "
-            f"hidden), got {stride}"
-        )
-    if not isinstance(fill, numbers.Real):
-        raise TypeError(f"fill must be a number, got {fill!r}")
-
-    def positions(size):
-        starts = list(range(0, size - patch_size + 1, stride))
-        if starts[-1] != size - patch_size:
-            starts.append(size - patch_size)
-        return starts
-
-    corners = [(r, c) for r in positions(height) for c in positions(width)]
-    scores = np.asarray(model.predict(x, batch_size=batch_size, verbose=0))
-    indices = _class_indices(class_index, n, scores.shape[1], scores.argmax(axis=1))
+    drops, rows, cols = _occlusion(model, images, class_index, patch_size, stride, fill, batch_size)
+    n = drops.shape[0]
+    height, width = _as_batch(images).shape[1:3]
     result = np.zeros((n, height, width), dtype=np.float64)
     count = np.zeros((height, width), dtype=np.float64)
-    for r, c in corners:
-        count[r : r + patch_size, c : c + patch_size] += 1
-    for i in range(n):
-        occluded = np.repeat(x[i : i + 1], len(corners), axis=0)
-        for k, (r, c) in enumerate(corners):
-            occluded[k, r : r + patch_size, c : c + patch_size, :] = fill
-        drop = (
-            scores[i, indices[i]]
-            - model.predict(occluded, batch_size=batch_size, verbose=0)[:, indices[i]]
-        )
-        for k, (r, c) in enumerate(corners):
-            result[i, r : r + patch_size, c : c + patch_size] += drop[k]
+    for i, r in enumerate(rows):
+        for j, c in enumerate(cols):
+            count[r : r + patch_size, c : c + patch_size] += 1
+            result[:, r : r + patch_size, c : c + patch_size] += drops[:, i, j, None, None]
     return (result / count).astype(np.float32)
 
 
