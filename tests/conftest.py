@@ -54,43 +54,88 @@ ENVS_REUSE_ENV = "CNN_COURSE_ENVS_REUSE"
 
 
 @pytest.fixture(scope="session")
-def test_environment(tmp_path_factory):
-    """``test_environment(kind)``: a fresh virtual environment of ``kind``, made once a run.
+def environment_registry(tmp_path_factory):
+    """The run's ``environments.Registry``: each kind of test environment made at most once.
 
-    ``kind`` is one of ``environments.KINDS`` (``colab``, ``lower``, ``newest``); every test
-    that asks for the same kind shares one environment. They go into ``$CNN_COURSE_ENVS``
-    (default: a temporary folder of the run); ``CNN_COURSE_ENVS_REUSE=1`` keeps environments
-    already there, made from the same requirements. A test skips, saying why, only when the
-    package index cannot be reached at all; any other failure to install fails it.
+    They go into ``$CNN_COURSE_ENVS`` (default: a temporary folder of the run);
+    ``CNN_COURSE_ENVS_REUSE=1`` keeps environments already there, made from the same
+    requirements.
     """
     import environments
     from reporting import report
 
+    def made(kind, versions, seconds):
+        how = f"made in {seconds:.0f} s" if seconds else "reused"
+        report("Test environments", f"{kind}: {how}: {environments.describe(versions)}")
+
     location = os.environ.get(ENVS_ENV)
     base = Path(location).resolve() if location else tmp_path_factory.mktemp("environments")
-    made = {}
+    return environments.Registry(base, reuse=os.environ.get(ENVS_REUSE_ENV) == "1", on_made=made)
+
+
+@pytest.fixture(scope="session")
+def test_environment(environment_registry):
+    """``test_environment(kind)``: a fresh virtual environment of ``kind``, made once a run.
+
+    ``kind`` is one of ``environments.KINDS`` (``colab``, ``lower``, ``newest``); every test
+    that asks for the same kind shares one environment (``environment_registry``). A test skips,
+    saying why, only when the package index cannot be reached at all; any other failure to
+    install fails it.
+    """
 
     def get(kind: str) -> Path:
-        if kind not in made:
-            venv = base / kind
-            try:
-                versions, seconds = environments.create(
-                    venv, kind, reuse=os.environ.get(ENVS_REUSE_ENV) == "1"
-                )
-            except (environments.IndexUnreachable, environments.InstallFailed) as error:
-                made[kind] = error
-            else:
-                made[kind] = venv
-                how = f"made in {seconds:.0f} s" if seconds else "reused"
-                report("Test environments", f"{kind}: {how}: {environments.describe(versions)}")
-        result = made[kind]
-        if isinstance(result, environments.IndexUnreachable):
-            pytest.skip(f"the {kind} environment cannot be installed: {result}")
-        if isinstance(result, environments.InstallFailed):
-            pytest.fail(f"the {kind} environment cannot be installed: {result}", pytrace=False)
-        return result
+        return usable_environment(kind, environment_registry.get(kind))
 
     return get
+
+
+def usable_environment(kind: str, result):
+    """The environment folder ``result`` of ``Registry.get``, or the skip or failure it means."""
+    import environments
+
+    if isinstance(result, environments.IndexUnreachable):
+        pytest.skip(f"the {kind} environment cannot be installed: {result}")
+    if isinstance(result, environments.InstallFailed):
+        pytest.fail(f"the {kind} environment cannot be installed: {result}", pytrace=False)
+    return result
+
+
+COLAB_LIKE_FILE = "tests/test_colab_like.py"
+
+
+def pytest_collection_modifyitems(items):
+    """Put the Colab-like runs last: they go on in the background meanwhile (``colab_like``)."""
+    late = [item for item in items if item.nodeid.startswith(COLAB_LIKE_FILE + "::")]
+    if late:
+        items[:] = [item for item in items if item not in late] + late
+
+
+@pytest.fixture(scope="session", autouse=True)
+def colab_like(request, environment_registry, tmp_path_factory):
+    """The Colab-like runs of the session (``colab_like.Background``), started at its first test.
+
+    Every chapter selected for the Colab-like run is queued at once; the runs go on, one after
+    another, on a thread of their own while the other tests run, and the tests of
+    ``test_colab_like.py``, collected last, wait for their results. On two cores this fills the
+    time the other tests leave a core idle. ``None`` when no Colab-like test is selected.
+    """
+    notebooks = [
+        item.callspec.params["notebook"]
+        for item in request.session.items
+        if item.nodeid.startswith(COLAB_LIKE_FILE + "::test_notebook_runs_alone")
+    ]
+    if not any(item.nodeid.startswith(COLAB_LIKE_FILE + "::") for item in request.session.items):
+        yield None
+        return
+    import colab_like as runs
+
+    background = runs.Background(
+        environment_registry, runs.colab_set(), request.getfixturevalue("package_source")
+    )
+    for notebook in notebooks:
+        background.submit(notebook, tmp_path_factory.mktemp(f"colab-{notebook.stem}"))
+    yield background
+    background.close()
 
 
 @pytest.fixture(scope="session")

@@ -28,6 +28,7 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
 import time
 import tomllib
 from pathlib import Path
@@ -288,3 +289,34 @@ def _versions(python: Path, env: dict[str, str]) -> dict[str, str]:
 def describe(versions: dict[str, str]) -> str:
     """The versions that matter to the course, on one line."""
     return ", ".join(f"{name} {versions[name]}" for name in REPORTED if name in versions)
+
+
+class Registry:
+    """The environments of one test run: each kind made at most once, in ``base/kind``.
+
+    Thread-safe, so that the Colab-like runs, which go on in the background, and the tests share
+    one environment of each kind: a caller that asks for a kind another thread is making waits
+    for it. :meth:`get` returns the environment's folder, or the :class:`IndexUnreachable` or
+    :class:`InstallFailed` that making it raised (every caller then gets the same answer).
+    """
+
+    def __init__(self, base: Path, reuse: bool = False, on_made=None):
+        self.base, self.reuse, self.on_made = base, reuse, on_made
+        self._made: dict[str, Path | RuntimeError] = {}
+        self._locks = {kind: threading.Lock() for kind in KINDS}
+
+    def get(self, kind: str) -> Path | RuntimeError:
+        if kind not in self._locks:
+            raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
+        with self._locks[kind]:
+            if kind not in self._made:
+                venv = self.base / kind
+                try:
+                    versions, seconds = create(venv, kind, reuse=self.reuse)
+                except (IndexUnreachable, InstallFailed) as error:
+                    self._made[kind] = error
+                else:
+                    self._made[kind] = venv
+                    if self.on_made:
+                        self.on_made(kind, versions, seconds)
+            return self._made[kind]
