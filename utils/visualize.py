@@ -395,7 +395,7 @@ def occlusion_map(
     """
     drops, rows, cols = _occlusion(model, images, class_index, patch_size, stride, fill, batch_size)
     n = drops.shape[0]
-    height, width = _as_batch(images).shape[1:3]
+    height, width = rows[-1] + patch_size, cols[-1] + patch_size  # the last squares touch the edge
     result = np.zeros((n, height, width), dtype=np.float64)
     count = np.zeros((height, width), dtype=np.float64)
     for i, r in enumerate(rows):
