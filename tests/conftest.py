@@ -119,14 +119,15 @@ def colab_like(request, environment_registry, tmp_path_factory):
     ``test_colab_like.py``, collected last, wait for their results. On two cores this fills the
     time the other tests leave a core idle. ``None`` when no Colab-like test is selected.
     """
-    notebooks = [
-        item.callspec.params["notebook"]
-        for item in request.session.items
-        if item.nodeid.startswith(COLAB_LIKE_FILE + "::test_notebook_runs_alone")
+    items = [
+        item for item in request.session.items if item.nodeid.startswith(COLAB_LIKE_FILE + "::")
     ]
-    if not any(item.nodeid.startswith(COLAB_LIKE_FILE + "::") for item in request.session.items):
+    if not items:
         yield None
         return
+    notebooks = [
+        item.callspec.params["notebook"] for item in items if "notebook" in item.fixturenames
+    ]
     import colab_like as runs
 
     background = runs.Background(
