@@ -125,9 +125,11 @@ def colab_like(request, environment_registry, tmp_path_factory):
     if not items:
         yield None
         return
-    notebooks = [
-        item.callspec.params["notebook"] for item in items if "notebook" in item.fixturenames
-    ]
+    notebooks = []  # the chapters of the selected runs (an empty selection gives no Path)
+    for item in items:
+        notebook = item.callspec.params.get("notebook") if hasattr(item, "callspec") else None
+        if isinstance(notebook, Path):
+            notebooks.append(notebook)
     import colab_like as runs
 
     background = runs.Background(
