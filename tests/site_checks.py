@@ -116,6 +116,9 @@ def open_browser():
             browser.close()
 
 
+VIEWPORT = {"width": 1280, "height": 900}  # a laptop's browser window
+
+
 def new_context(browser, base_url: str, *, theme: str | None = None, **options):
     """A fresh browser context (own storage) that only reaches ``base_url``'s server.
 
@@ -123,7 +126,7 @@ def new_context(browser, base_url: str, *, theme: str | None = None, **options):
     the network; they are recorded by :func:`visit` as external. ``theme`` ("light" or "dark")
     is stored where the book's theme reads the reader's choice before any page loads.
     """
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, **options)
+    context = browser.new_context(viewport=dict(VIEWPORT), **options)
     origin = _origin(base_url)
     context.route(lambda url: _origin(url) != origin, lambda route: route.abort())
     if theme is not None:
@@ -573,4 +576,77 @@ def screenshot_problems(png: bytes, light: float = 0.5) -> list[str]:
     On the dark theme the book dims images a little (a CSS filter), so the bar is lower than for
     the PNG files themselves; a figure drawn on a transparent or dark background falls far below.
     """
-    return [p for p in png_problems(png, light=light) if "border" in p]
+    from PIL import Image
+
+    # An element screenshot at a fractional position blends its outermost pixels with the page:
+    # the border is read just inside them.
+    image = Image.open(io.BytesIO(png))
+    inset = 2 if min(image.size) > 20 else 0
+    cropped = image.crop((inset, inset, image.width - inset, image.height - inset))
+    buffer = io.BytesIO()
+    cropped.save(buffer, format="PNG")
+    return [p for p in png_problems(buffer.getvalue(), light=light) if "border" in p]
+
+
+# ----------------------------------------------------------------------------------------------
+# Checks on a live page: they click and measure, so they take a page, not a visit
+
+SOLUTION_PROMPT = "Show the solution to exercise"
+_TOGGLES = "details.hide"
+
+
+def solution_problems(page, outputs: list[bool]) -> list[str]:
+    """Each exercise's solution, code and output, hidden until its own toggle is clicked.
+
+    A solution is a ``details`` toggle (MyST-NB's ``hide-cell``) whose summary reads "Show the
+    solution to exercise N". Before the click neither its code nor its output may be visible;
+    after it both must be. ``outputs`` says, for each solution of the notebook, whether it has an
+    output (some only assert).
+    """
+    toggles = page.locator(_TOGGLES).filter(has_text=SOLUTION_PROMPT)
+    found = toggles.count()
+    problems = (
+        [] if found == len(outputs) else [f"{found} solution toggles, {len(outputs)} solutions"]
+    )
+    for index, has_output in zip(range(found), outputs, strict=False):
+        toggle = toggles.nth(index)
+        summary = toggle.locator("summary").first
+        name = " ".join(summary.inner_text().split()) or f"toggle {index + 1}"
+        parts = {
+            "code": toggle.locator(".cell_input"),
+            "output": toggle.locator(".cell_output"),
+        }
+        if not has_output:
+            del parts["output"]
+        for what, part in parts.items():
+            if part.count() == 0:
+                problems.append(f"{name}: its {what} is not inside the toggle")
+            elif part.first.is_visible():
+                problems.append(f"{name}: its {what} is visible before the toggle is clicked")
+        summary.click()
+        for what, part in parts.items():
+            if part.count() and not part.first.is_visible():
+                problems.append(f"{name}: its {what} is still hidden after the click")
+    return problems
+
+
+def open_toggles(page) -> int:
+    """Open every closed toggle (solutions, hidden checks) so their contents can be looked at."""
+    summaries = page.locator(f"{_TOGGLES}:not([open]) > summary")
+    count = summaries.count()
+    for _ in range(count):
+        page.locator(f"{_TOGGLES}:not([open]) > summary").first.click()
+    return count
+
+
+_CODE_OVERFLOW = """() => [...document.querySelectorAll('article div.highlight pre')]
+  .filter((pre) => pre.offsetParent !== null && pre.scrollWidth > pre.clientWidth + 1)
+  .map((pre) => {
+    const longest = pre.textContent.split('\\n').reduce((a, b) => (b.length > a.length ? b : a));
+    return `${pre.scrollWidth - pre.clientWidth} px too wide: ${longest.trim().slice(0, 60)}`;
+  })"""
+
+
+def code_overflow_problems(page) -> list[str]:
+    """Visible code blocks that scroll sideways (their longest line is cut at the page width)."""
+    return page.evaluate(_CODE_OVERFLOW)

@@ -181,6 +181,7 @@ def test_figures_stay_light_on_the_dark_theme(entry, browser, site):
         page = context.new_page()
         page.goto(site.page(entry), wait_until="load")
         assert page.evaluate("() => document.documentElement.dataset.theme") == "dark"
+        sc.open_toggles(page)  # the solutions' figures too
         for number, png in sc.figure_screenshots(page):
             problems += [f"figure {number}: {problem}" for problem in sc.screenshot_problems(png)]
     finally:
@@ -195,3 +196,27 @@ def test_output_figures_are_opaque_with_a_light_background(notebook):
         f"{where}: {p}" for where, png in sc.notebook_pngs(notebook) for p in sc.png_problems(png)
     ]
     assert not problems, f"{notebook.name}:\n  " + "\n  ".join(problems)
+
+
+@pytest.mark.parametrize("entry", NOTEBOOK_ENTRIES)
+def test_solutions_stay_hidden_until_their_toggle_is_clicked(entry, context, site):
+    expected = [bool(cell.outputs) for cell in nbs.solutions(nbs.read(ROOT / f"{entry}.ipynb"))]
+    page = context.new_page()
+    try:
+        page.goto(site.page(entry), wait_until="load")
+        problems = sc.solution_problems(page, expected)
+    finally:
+        page.close()
+    _fail_on(problems, entry, "exercise solutions")
+
+
+@pytest.mark.parametrize("entry", ENTRIES)
+def test_no_code_block_scrolls_sideways(entry, context, site):
+    page = context.new_page()
+    try:
+        page.goto(site.page(entry), wait_until="load")
+        sc.open_toggles(page)
+        problems = sc.code_overflow_problems(page)
+    finally:
+        page.close()
+    _fail_on(problems, entry, f"code wider than its block at {sc.VIEWPORT['width']} px")

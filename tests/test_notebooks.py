@@ -1,5 +1,6 @@
 """Notebook hygiene: TOC coverage, identical setup cells, clean metadata, reproducible outputs."""
 
+import base64
 import json
 import subprocess
 import sys
@@ -68,7 +69,10 @@ NBVAL_COVERAGE = 0.90  # of code cells with outputs, compared by nbval
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_no_widget_state_timings_or_editor_metadata_are_stored(path):
     nb = json.loads(path.read_text())
-    problems = [f"notebook metadata '{k}'" for k in BLOAT_NOTEBOOK_METADATA & set(nb["metadata"])]
+    stored = set(nb["metadata"])
+    if set(nb["metadata"].get("colab", {})) == {"collapsed_sections"}:
+        stored.discard("colab")  # the solutions' sections, collapsed on Colab (tools/notebooks.py)
+    problems = [f"notebook metadata '{k}'" for k in BLOAT_NOTEBOOK_METADATA & stored]
     for index, cell in enumerate(nb["cells"], start=1):
         for key in BLOAT_CELL_METADATA & set(cell.get("metadata", {})):
             problems.append(f"cell {index}: metadata '{key}'")
@@ -123,3 +127,58 @@ def test_nbval_coverage_counts_ignored_and_skipped_cells():
     assert not compared_by_nbval(cell("x", metadata={"tags": ["nbval-skip"]}))
     assert not compared_by_nbval(cell("# NBVAL_IGNORE_OUTPUT\nx"))
     assert not compared_by_nbval(cell("x\n#  NBVAL_SKIP"))
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_figures_are_stored_with_twice_the_pixels_they_are_shown_with(path):
+    """Sharp on high-density screens: each PNG output carries its display size in its metadata
+    (IPython's "retina" format, set by ``utils.setup_notebook``), half its size in pixels."""
+    problems = []
+    for index, cell in enumerate(json.loads(path.read_text())["cells"], start=1):
+        for output in cell.get("outputs", []):
+            if "image/png" not in output.get("data", {}):
+                continue
+            png = base64.b64decode(output["data"]["image/png"])
+            pixels = int.from_bytes(png[16:20], "big")
+            shown = output.get("metadata", {}).get("image/png", {}).get("width")
+            if shown is None or abs(2 * shown - pixels) > 1:
+                problems.append(f"cell {index}: {pixels} px wide, shown at {shown}")
+    assert not problems, f"{path.name}:\n  " + "\n  ".join(problems)
+
+
+def test_setup_notebook_asks_ipython_for_retina_figures():
+    import matplotlib.pyplot as plt
+    from IPython.core.interactiveshell import InteractiveShell
+
+    import utils
+
+    shell = InteractiveShell.instance()
+    fig, ax = plt.subplots(figsize=(2, 1), dpi=72)
+    ax.plot([0, 1], [0, 1])
+    try:
+        with plt.rc_context():  # the course's style stays within this test
+            utils.setup_notebook(seed=0)
+            printer = shell.display_formatter.formatters["image/png"].lookup(fig)
+            data, metadata = printer(fig)
+    finally:
+        plt.close(fig)
+        InteractiveShell.clear_instance()
+    assert int.from_bytes(base64.b64decode(data)[16:20], "big") == 2 * metadata["width"]
+
+
+def test_the_solution_check_finds_a_solution_left_in_view():
+    nb = nbs.read(NOTEBOOKS[1])
+    assert nbs.solution_problems(nb) == []
+    shown = nbs.read(NOTEBOOKS[1])
+    nbs.solutions(shown)[0].metadata["tags"] = ["hide-input"]  # the output would show
+    assert nbs.solution_problems(shown) == ["solution 1: not hidden whole (metadata differ)"]
+    headless = nbs.read(NOTEBOOKS[1])
+    del headless.cells[nbs.exercises_index(headless) + 1]
+    assert "each solution must follow its own heading cell" in nbs.solution_problems(headless)[0]
+    uncollapsed = nbs.read(NOTEBOOKS[1])
+    del uncollapsed.metadata["colab"]
+    assert nbs.solution_problems(uncollapsed) == [
+        "notebook metadata 'colab' must list the solutions' sections, collapsed"
+    ]
+    nbs.hide_solutions(shown)
+    assert nbs.solution_problems(shown) == []

@@ -107,7 +107,27 @@ def synthetic_site(tmp_path_factory):
     (site / "dark.html").write_text(
         HEAD.format(title="dark", scripts="<style>body {background: #111}</style>", body=dark)
     )
+    (site / "solutions.html").write_text(HEAD.format(title="solutions", scripts="", body=SOLUTIONS))
     return site
+
+
+def solution(number: int, inside: str, after: str = "", open_: bool = False) -> str:
+    return (
+        f'<details class="hide"{" open" if open_ else ""}><summary>'
+        f"<p>Show the solution to exercise {number}</p></summary>{inside}</details>{after}"
+    )
+
+
+CODE = '<div class="cell_input"><div class="highlight"><pre>{}</pre></div></div>'
+OUTPUT = '<div class="cell_output"><pre>answer {}</pre></div>'
+SOLUTIONS = (
+    solution(1, CODE.format("x = 1") + OUTPUT.format(1))
+    + solution(2, CODE.format("x = 2"), after=OUTPUT.format(2))  # its answer shows below
+    + solution(3, CODE.format("x = 3") + OUTPUT.format(3), open_=True)  # open from the start
+    + solution(4, CODE.format("assert True"))  # asserts only: no output to hide
+    + '<div class="highlight"><pre style="width: 200px; overflow-x: auto">'
+    + "a_line_of_code = 'far wider than the two hundred pixels of its block'</pre></div>"
+)
 
 
 @pytest.fixture(scope="module")
@@ -177,6 +197,27 @@ def test_figures_on_a_dark_page_are_captured_as_shown(served):
     assert sc.screenshot_problems(shots[0][1]) == []  # white, opaque
     assert sc.screenshot_problems(shots[1][1]) != []  # transparent: shows the dark page
     assert sc.screenshot_problems(shots[2][1]) == []  # taller than the window, still captured
+
+
+def test_solution_and_code_width_checks_report_each_fault(served):
+    _, url, context = served
+    page = context.new_page()
+    try:
+        page.goto(url + "solutions.html")
+        problems = sc.solution_problems(page, [True, True, True, False, True])
+        overflowing = sc.code_overflow_problems(page)
+    finally:
+        page.close()
+    assert problems == [
+        "4 solution toggles, 5 solutions",
+        "Show the solution to exercise 2: its output is not inside the toggle",
+        "Show the solution to exercise 3: its code is visible before the toggle is clicked",
+        "Show the solution to exercise 3: its output is visible before the toggle is clicked",
+        "Show the solution to exercise 3: its code is still hidden after the click",
+        "Show the solution to exercise 3: its output is still hidden after the click",
+    ]
+    # solution 1 passed every step; once opened, its short code fits, the wide block does not
+    assert len(overflowing) == 1 and "px too wide: a_line_of_code" in overflowing[0]
 
 
 # Pure checks on hand-made visits: no browser needed.

@@ -71,3 +71,104 @@ def read(notebook: Path):
 
 def write(nb, notebook: Path) -> None:
     nbformat.write(nb, notebook)
+
+
+# Exercise solutions: the code cells after a chapter's "## Exercises" cell, each hidden whole
+# (code and output) until the reader asks for it, in every place a chapter is read.
+EXERCISES_HEADING = "## Exercises"
+
+
+def solution_heading(number: int) -> str:
+    return f"#### Solution to exercise {number}"
+
+
+def solution_id(number: int) -> str:
+    return f"solution-{number}"
+
+
+def solution_heading_metadata(number: int) -> dict:
+    """The heading cell above a solution: Colab collapses its section (listed by this ``id`` in
+    the notebook's ``colab.collapsed_sections``); the HTML book drops it (``remove-cell``) and
+    shows the solution's own toggle instead."""
+    return {"id": solution_id(number), "tags": ["remove-cell"]}
+
+
+def solution_metadata(number: int, tags: list[str]) -> dict:
+    """A solution cell: hidden whole in the HTML book (``hide-cell``, with a toggle that names
+    the exercise), source and outputs hidden in JupyterLab (``jupyter``), outputs collapsed in
+    the classic notebook (``collapsed``)."""
+    kept = [tag for tag in tags if tag not in ("hide-input", "hide-output", "hide-cell")]
+    return {
+        "collapsed": True,
+        "jupyter": {"source_hidden": True, "outputs_hidden": True},
+        "mystnb": {
+            "code_prompt_show": f"Show the solution to exercise {number}",
+            "code_prompt_hide": f"Hide the solution to exercise {number}",
+        },
+        "tags": ["hide-cell", *kept],
+    }
+
+
+def exercises_index(nb) -> int | None:
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type == "markdown" and EXERCISES_HEADING in cell.source.splitlines():
+            return index
+    return None
+
+
+def solutions(nb) -> list:
+    """The solution code cells, in order (the code cells after the exercises' statements)."""
+    index = exercises_index(nb)
+    if index is None:
+        return []
+    return [cell for cell in nb.cells[index + 1 :] if cell.cell_type == "code"]
+
+
+def solution_problems(nb) -> list[str]:
+    """What differs from the layout :func:`hide_solutions` writes: after the exercises' cell,
+    pairs of (heading, solution) to the end, and the notebook's Colab metadata listing them."""
+    index = exercises_index(nb)
+    if index is None:
+        return ["no '## Exercises' cell"]
+    tail = nb.cells[index + 1 :]
+    codes = solutions(nb)
+    if not codes:
+        return ["no solution cell after '## Exercises'"]
+    problems = []
+    if len(tail) != 2 * len(codes):
+        problems.append("after '## Exercises', each solution must follow its own heading cell")
+    for number, (heading, code) in enumerate(zip(tail[::2], tail[1::2], strict=False), start=1):
+        if heading.cell_type != "markdown" or heading.source != solution_heading(number):
+            problems.append(f"solution {number}: the cell above is not its heading")
+        elif heading.get("id") != solution_id(number) or (
+            heading.metadata != solution_heading_metadata(number)
+        ):
+            problems.append(f"solution {number}: its heading's id or metadata differ")
+        if code.cell_type != "code" or code.metadata != solution_metadata(
+            number, code.metadata.get("tags", [])
+        ):
+            problems.append(f"solution {number}: not hidden whole (metadata differ)")
+    expected = {"collapsed_sections": [solution_id(n) for n in range(1, len(codes) + 1)]}
+    if nb.metadata.get("colab") != expected:
+        problems.append("notebook metadata 'colab' must list the solutions' sections, collapsed")
+    return problems
+
+
+def hide_solutions(nb) -> None:
+    """Write the layout :func:`solution_problems` checks; the cells' sources and outputs stay."""
+    index = exercises_index(nb)
+    codes = solutions(nb)
+    tail = []
+    for number, code in enumerate(codes, start=1):
+        heading = nbformat.v4.new_markdown_cell(
+            solution_heading(number), metadata=solution_heading_metadata(number)
+        )
+        heading["id"] = solution_id(number)
+        code.metadata = nbformat.NotebookNode(
+            solution_metadata(number, code.metadata.get("tags", []))
+        )
+        tail += [heading, code]
+    nb.cells = nb.cells[: index + 1] + tail
+    nb.metadata["colab"] = {
+        "collapsed_sections": [solution_id(n) for n in range(1, len(codes) + 1)]
+    }

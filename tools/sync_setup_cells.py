@@ -1,10 +1,12 @@
-"""Keep the setup cell (cell 2) and the Colab badge (cell 1) identical across chapters.
+"""Keep the setup cell (cell 2), the Colab badge (cell 1) and the hidden solutions in sync.
 
     python tools/sync_setup_cells.py          # rewrite notebooks that differ
     python tools/sync_setup_cells.py --check  # exit 1 and list them instead
 
-Only the setup cell's source and the badge line change; outputs are left alone, and the setup
-cell prints nothing outside Colab, so stored outputs stay valid.
+Only the setup cell's source, the badge line and the solutions' headings and metadata change
+(``notebooks.hide_solutions``: each solution hidden whole in the book, in Jupyter and on Colab);
+outputs are left alone, and the setup cell prints nothing outside Colab, so stored outputs stay
+valid.
 """
 
 from __future__ import annotations
@@ -24,7 +26,9 @@ def problems(nb, path) -> list[str]:
         found.append("cell 1 lacks the Open in Colab badge for this notebook")
     if cells[1].source != nbs.setup_source():
         found.append("cell 2 differs from the setup cell")
-    return found
+    if nbs.exercises_index(nb) is None or not nbs.solutions(nb):
+        return [*found, "no solution cells after a '## Exercises' cell"]
+    return found + nbs.solution_problems(nb)
 
 
 def fix(nb, path) -> None:
@@ -34,6 +38,7 @@ def fix(nb, path) -> None:
     else:
         cells[0].source = cells[0].source.rstrip() + "\n\n" + nbs.badge(path)
     cells[1].source = nbs.setup_source()
+    nbs.hide_solutions(nb)
 
 
 def main() -> int:
@@ -46,7 +51,7 @@ def main() -> int:
         found = problems(nb, path)
         if not found:
             continue
-        if args.check or "cell 1 must be" in found[0]:
+        if args.check or any("cell 1 must be" in p or "no solution" in p for p in found):
             status = 1
             for problem in found:
                 print(f"{path.name}: {problem}")
