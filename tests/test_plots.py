@@ -4,6 +4,7 @@ The feature maps drawn are compared with TensorFlow's convolution, the drawn inp
 padding, and the frames of an animation with the cells of the feature map.
 """
 
+import base64
 import itertools
 import re
 
@@ -280,3 +281,27 @@ def test_animation_html_refuses_to_drop_frames_silently():
     with plt.rc_context({"animation.embed_limit": 0.02}):  # MB: room for a frame or two
         with pytest.raises(ValueError, match=r"only \d+ of 9 frames fit"):
             utils.animation_html(anim)
+
+
+def test_animation_frames_have_twice_the_pixels_they_are_shown_with():
+    anim = utils.conv_animation(np.arange(16).reshape(4, 4), np.ones((2, 2)))
+    shown = round(anim._fig.get_figwidth() * anim._fig.dpi)
+    html = utils.animation_html(anim).data
+    assert f'<img style="width: {shown}px" id="_anim_img' in html
+    first = re.search(r'frames\[0\] = "data:image/png;base64,([^"]*)"', html).group(1)
+    png = base64.b64decode(re.sub(r"[^A-Za-z0-9+/=]", "", first))
+    assert int.from_bytes(png[16:20], "big") == 2 * shown  # the PNG header's width
+
+
+def test_signed_values_are_centred_on_zero_in_a_diverging_map():
+    ax = utils.draw_grid(np.array([[-1, 0], [2, 3]]), cmap=utils.SIGNED_CMAP, centre=0)
+    image = ax.images[0]
+    assert image.get_clim() == (-3, 3)  # 0 in the middle colour, white
+    assert to_hex(image.cmap(image.norm(0))) == to_hex(plt.get_cmap(utils.SIGNED_CMAP)(0.5))
+    plt.close(ax.figure)
+    # the kernel of every convolution step (and so of every animation frame) is drawn so
+    axes = utils.draw_conv_step(np.arange(9).reshape(3, 3), np.array([[1, -2], [0, 1]]), (0, 0))
+    kernel_image = axes[1].images[0]
+    assert kernel_image.cmap.name.startswith(utils.SIGNED_CMAP)
+    assert kernel_image.get_clim() == (-2, 2)
+    plt.close(axes[0].figure)

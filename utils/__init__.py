@@ -23,7 +23,14 @@ from .models import (
     save_seed_cnn,
 )
 from .notebook import setup_notebook
-from .plots import animation_html, conv_animation, draw_conv_step, draw_grid, pool_animation
+from .plots import (
+    SIGNED_CMAP,
+    animation_html,
+    conv_animation,
+    draw_conv_step,
+    draw_grid,
+    pool_animation,
+)
 from .pooling import avg_pool2d, max_pool2d
 from .scratch import (
     conv2d_backward,
@@ -50,6 +57,7 @@ from .visualize import (
 __all__ = [
     "FASHION_CNN_PATH",
     "FASHION_MNIST_CLASSES",
+    "SIGNED_CMAP",
     "animation_html",
     "avg_pool2d",
     "build_seed_cnn",

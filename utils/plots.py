@@ -77,6 +77,11 @@ def _label(value, fmt: str) -> str:
     return fmt.format(value)
 
 
+SIGNED_CMAP = "RdBu_r"
+"""Diverging colour map for signed values (kernels, edge responses): red above 0, white at 0,
+blue below; readable with the common colour-vision deficiencies (red-blue, not red-green)."""
+
+
 def draw_grid(
     values,
     ax=None,
@@ -87,6 +92,7 @@ def draw_grid(
     cmap: str = "Blues",
     vmin=None,
     vmax=None,
+    centre: float | None = None,
     fmt: str = "{:g}",
     show_values: bool = True,
     mask=None,
@@ -109,6 +115,9 @@ def draw_grid(
         Colour of those rectangles.
     cmap, vmin, vmax
         Colour map and its range (defaults to the values' range).
+    centre : float, optional
+        For signed values and a diverging map (``SIGNED_CMAP``): the value drawn in the map's
+        middle colour (0 for kernels); the range, unless given, is then symmetric around it.
     fmt : str
         Format of each cell's label, such as ``"{:g}"`` or ``"{:.2f}"``.
     show_values : bool
@@ -150,6 +159,11 @@ def draw_grid(
     numeric = values.astype(float)
     shown = np.ma.masked_where(~mask, numeric) if mask is not None else numeric
     finite = numeric[np.isfinite(numeric)]
+    if centre is not None:
+        reach = float(np.abs(finite - centre).max()) if finite.size else 1.0
+        reach = reach or 1.0
+        vmin = centre - reach if vmin is None else vmin
+        vmax = centre + reach if vmax is None else vmax
     lo = (finite.min() if finite.size else 0.0) if vmin is None else vmin
     hi = (finite.max() if finite.size else 1.0) if vmax is None else vmax
     cmap_obj = plt.get_cmap(cmap).with_extremes(bad="white")
@@ -307,7 +321,7 @@ def draw_conv_step(
         shade=is_pad,
         fmt=fmt,
     )
-    draw_grid(kernel, axes[1], title="kernel", cmap="Oranges", fmt=fmt)
+    draw_grid(kernel, axes[1], title="kernel", cmap=SIGNED_CMAP, centre=0, fmt=fmt)
     filled = np.zeros(feature_map.shape, dtype=bool)
     filled.flat[: i * feature_map.shape[1] + j + 1] = True
     draw_grid(
@@ -466,8 +480,13 @@ def animation_html(anim):
 
     if not isinstance(anim, animation.Animation):
         raise TypeError(f"anim must be a matplotlib Animation, got {type(anim).__name__}")
-    html = anim.to_jshtml(default_mode="loop")
-    plt.close(anim._fig)
+    figure = anim._fig
+    # Frames with twice the pixels, shown at the figure's size: sharp on high-density screens.
+    width = round(figure.get_figwidth() * figure.dpi)
+    with plt.rc_context({"savefig.dpi": 2 * figure.dpi}):
+        html = anim.to_jshtml(default_mode="loop")
+    html = html.replace('<img id="_anim_img', f'<img style="width: {width}px" id="_anim_img', 1)
+    plt.close(figure)
     expected = getattr(anim, "_save_count", None)
     embedded = html.count('"data:image/')
     if expected is not None and embedded < expected:
