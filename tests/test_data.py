@@ -90,3 +90,42 @@ def test_real_mnist_when_available():
     assert x_train.shape == (60000, 28, 28) and x_test.shape == (10000, 28, 28)
     assert np.bincount(y_test).tolist() == [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
     assert round(float(x_train.mean()) / 255, 4) == 0.1307
+
+
+def damaged_copies(folder, filename):
+    """A text file, random bytes, and a real archive cut short, each named ``filename``."""
+    whole = folder / "whole.npz"
+    write_npz(whole, n_train=60000)
+    data = whole.read_bytes()
+    return {
+        "text": b"placeholder, not the data set\n",
+        "random bytes": np.random.default_rng(1).integers(0, 256, 5000, dtype=np.uint8).tobytes(),
+        "truncated": data[: len(data) // 2],
+    }
+
+
+@pytest.mark.parametrize("loader,name,filename", LOADERS)
+def test_a_damaged_file_gets_the_same_clear_error_as_a_missing_one(
+    tmp_path, monkeypatch, loader, name, filename
+):
+    monkeypatch.setenv(DATA_ENV, str(tmp_path))
+    monkeypatch.setattr(getattr(keras.datasets, name), "load_data", fail_download)
+    for kind, content in damaged_copies(tmp_path, filename).items():
+        (tmp_path / filename).write_bytes(content)
+        with pytest.raises(RuntimeError) as info:
+            loader()
+        message = str(info.value)
+        assert f"Could not load {name}. Tried:" in message, kind
+        assert f"{tmp_path / filename} is damaged: not a readable .npz archive" in message, kind
+        assert f"Fix: replace {tmp_path / filename} with an intact copy" in message, kind
+        assert "URL fetch failure" in message, kind
+        assert "pickle" not in message, kind  # not NumPy's advice to unpickle the file
+
+
+def test_a_damaged_file_falls_back_to_keras_with_a_warning(tmp_path, monkeypatch):
+    (tmp_path / "mnist.npz").write_bytes(b"placeholder")
+    monkeypatch.setenv(DATA_ENV, str(tmp_path))
+    sentinel = ((np.zeros(1), np.zeros(1)), (np.ones(1), np.ones(1)))
+    monkeypatch.setattr(keras.datasets.mnist, "load_data", lambda: sentinel)
+    with pytest.warns(UserWarning, match="is damaged.*loaded Keras' download instead"):
+        assert utils.load_mnist() is sentinel

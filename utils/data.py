@@ -8,6 +8,9 @@ point the environment variable ``CNN_COURSE_DATA`` at a folder holding ``mnist.n
 from __future__ import annotations
 
 import os
+import warnings
+import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -22,12 +25,31 @@ _EXPECTED = {
 }
 
 
+class _DamagedFile(Exception):
+    """The file is there but cannot be read as an ``.npz`` archive (truncated, corrupt, other)."""
+
+    def __init__(self, path: Path, reason: str):
+        super().__init__(f"{path} is damaged: not a readable .npz archive ({reason})")
+        self.path = path
+
+
 def _read_npz(path: Path):
-    with np.load(path) as f:
-        missing = sorted(set(_EXPECTED) - set(f.files))
-        if missing:
-            raise ValueError(f"{path} lacks the arrays {missing}; it must hold {sorted(_EXPECTED)}")
-        arrays = {key: f[key] for key in _EXPECTED}
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            files = set(f.files)
+            arrays = {key: f[key] for key in _EXPECTED if key in files}
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as error:
+        # NumPy reads bytes that are no archive as pickled data; its advice to unpickle them
+        # would be wrong here, so say what is the matter instead.
+        reason = (
+            "its bytes are not an archive at all"
+            if "pickle" in str(error)
+            else f"{type(error).__name__}: {error}"
+        )
+        raise _DamagedFile(path, reason) from error
+    missing = sorted(set(_EXPECTED) - files)
+    if missing:
+        raise ValueError(f"{path} lacks the arrays {missing}; it must hold {sorted(_EXPECTED)}")
     for key, (shape, dtype) in _EXPECTED.items():
         if arrays[key].shape != shape or arrays[key].dtype != dtype:
             raise ValueError(
@@ -39,27 +61,42 @@ def _read_npz(path: Path):
 
 def _load(filename: str, keras_name: str, data_dir):
     tried = []
+    damaged = None
     folder = data_dir if data_dir is not None else os.environ.get(DATA_ENV)
     if folder:
         path = Path(folder) / filename
-        if path.is_file():
-            return _read_npz(path)
         source = "data_dir" if data_dir is not None else f"${DATA_ENV}"
-        tried.append(f"{source} = {folder!s}, but {path} does not exist")
+        if path.is_file():
+            try:
+                return _read_npz(path)
+            except _DamagedFile as error:
+                damaged = error
+                tried.append(f"{source} = {folder!s}, but {error}")
+        else:
+            tried.append(f"{source} = {folder!s}, but {path} does not exist")
     else:
         tried.append(f"${DATA_ENV} is not set")
 
     import keras
 
     try:
-        return getattr(keras.datasets, keras_name).load_data()
+        data = getattr(keras.datasets, keras_name).load_data()
     except Exception as error:  # network failures surface as several exception types
         tried.append(f"keras.datasets.{keras_name}.load_data() failed: {error}")
+    else:
+        if damaged is not None:
+            warnings.warn(
+                f"{damaged}; loaded Keras' download instead. Replace the file with an intact "
+                "copy, or delete it.",
+                stacklevel=3,
+            )
+        return data
+    fix = "" if damaged is None else f"replace {damaged.path} with an intact copy, or "
     raise RuntimeError(
         f"Could not load {keras_name}. Tried:\n  - "
         + "\n  - ".join(tried)
-        + f"\nFix: connect to the internet so that Keras can download it, or set {DATA_ENV} to "
-        f"a folder that holds {filename} (arrays x_train, y_train, x_test, y_test)."
+        + f"\nFix: {fix}connect to the internet so that Keras can download it, or set "
+        f"{DATA_ENV} to a folder that holds {filename} (arrays x_train, y_train, x_test, y_test)."
     )
 
 
