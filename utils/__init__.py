@@ -5,6 +5,7 @@ Later chapters import from here instead of re-defining what earlier chapters tau
 
 from .conv import conv2d, pad2d
 from .data import FASHION_MNIST_CLASSES, load_fashion_mnist, load_mnist
+from .images import FolderReport, check_image_folder
 from .explorer import (
     describe_output_size,
     draw_output_size,
@@ -57,10 +58,12 @@ from .visualize import (
 __all__ = [
     "FASHION_CNN_PATH",
     "FASHION_MNIST_CLASSES",
+    "FolderReport",
     "SIGNED_CMAP",
     "animation_html",
     "avg_pool2d",
     "build_seed_cnn",
+    "check_image_folder",
     "conv2d",
     "conv2d_backward",
     "conv2d_forward",
