@@ -5,7 +5,6 @@ Later chapters import from here instead of re-defining what earlier chapters tau
 
 from .conv import conv2d, pad2d
 from .data import FASHION_MNIST_CLASSES, load_fashion_mnist, load_mnist
-from .images import FolderReport, check_image_folder
 from .explorer import (
     describe_output_size,
     draw_output_size,
@@ -14,6 +13,7 @@ from .explorer import (
     unused_pixels,
     window_starts,
 )
+from .images import FolderReport, check_image_folder
 from .models import (
     FASHION_CNN_PATH,
     build_seed_cnn,
