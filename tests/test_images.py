@@ -43,9 +43,10 @@ def test_reports_every_file_it_cannot_use_and_why(bad_folder):
     assert report.counts == {"birds": 0, "cats": 12, "dogs": 13}
     skipped = {path.name: why for path, why in report.skipped}
     assert set(skipped) == {"IMG_0001.HEIC", "notes.txt", "stray.png"}
-    assert "HEIC photo" in skipped["IMG_0001.HEIC"] and "convert it to JPEG" in skipped[
-        "IMG_0001.HEIC"
-    ]
+    assert (
+        "HEIC photo" in skipped["IMG_0001.HEIC"]
+        and "convert it to JPEG" in skipped["IMG_0001.HEIC"]
+    )
     assert "not an image format Keras reads (.txt" in skipped["notes.txt"]
     assert skipped["stray.png"] == "not inside a class folder"
     assert [path.name for path, _ in report.unreadable] == ["broken.jpg"]
