@@ -632,10 +632,10 @@ def solution_problems(page, outputs: list[bool]) -> list[str]:
 
 def open_toggles(page) -> int:
     """Open every closed toggle (solutions, hidden checks) so their contents can be looked at."""
-    summaries = page.locator(f"{_TOGGLES}:not([open]) > summary")
-    count = summaries.count()
+    closed = page.locator(f"{_TOGGLES}:not([open]) > summary")  # re-evaluated at each use
+    count = closed.count()
     for _ in range(count):
-        page.locator(f"{_TOGGLES}:not([open]) > summary").first.click()
+        closed.first.click()
     return count
 
 

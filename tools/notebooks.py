@@ -76,6 +76,9 @@ def write(nb, notebook: Path) -> None:
 # Exercise solutions: the code cells after a chapter's "## Exercises" cell, each hidden whole
 # (code and output) until the reader asks for it, in every place a chapter is read.
 EXERCISES_HEADING = "## Exercises"
+NO_EXERCISES = "no '## Exercises' cell"
+NO_SOLUTIONS = "no solution cell after '## Exercises'"
+"""The two problems :func:`hide_solutions` cannot fix: there is nothing to hide."""
 
 
 def solution_heading(number: int) -> str:
@@ -109,6 +112,11 @@ def solution_metadata(number: int, tags: list[str]) -> dict:
     }
 
 
+def colab_metadata(count: int) -> dict:
+    """The notebook's ``colab`` metadata: the sections of its ``count`` solutions, collapsed."""
+    return {"collapsed_sections": [solution_id(n) for n in range(1, count + 1)]}
+
+
 def exercises_index(nb) -> int | None:
     for index, cell in enumerate(nb.cells):
         if cell.cell_type == "markdown" and EXERCISES_HEADING in cell.source.splitlines():
@@ -129,11 +137,11 @@ def solution_problems(nb) -> list[str]:
     pairs of (heading, solution) to the end, and the notebook's Colab metadata listing them."""
     index = exercises_index(nb)
     if index is None:
-        return ["no '## Exercises' cell"]
+        return [NO_EXERCISES]
     tail = nb.cells[index + 1 :]
     codes = solutions(nb)
     if not codes:
-        return ["no solution cell after '## Exercises'"]
+        return [NO_SOLUTIONS]
     problems = []
     if len(tail) != 2 * len(codes):
         problems.append("after '## Exercises', each solution must follow its own heading cell")
@@ -148,8 +156,7 @@ def solution_problems(nb) -> list[str]:
             number, code.metadata.get("tags", [])
         ):
             problems.append(f"solution {number}: not hidden whole (metadata differ)")
-    expected = {"collapsed_sections": [solution_id(n) for n in range(1, len(codes) + 1)]}
-    if nb.metadata.get("colab") != expected:
+    if nb.metadata.get("colab") != colab_metadata(len(codes)):
         problems.append("notebook metadata 'colab' must list the solutions' sections, collapsed")
     return problems
 
@@ -169,6 +176,4 @@ def hide_solutions(nb) -> None:
         )
         tail += [heading, code]
     nb.cells = nb.cells[: index + 1] + tail
-    nb.metadata["colab"] = {
-        "collapsed_sections": [solution_id(n) for n in range(1, len(codes) + 1)]
-    }
+    nb.metadata["colab"] = colab_metadata(len(codes))
