@@ -262,8 +262,30 @@ def visit(context, url: str, *, use_animations: bool = True) -> PageVisit:
     return result
 
 
+ICON_FONT = "Font Awesome 6 Free"
+
+# The players' button icons (<i class="fa fa-play">...): each must get a glyph from the icon font
+# the book serves, and that font's file must load from the book.
+_ICONS = """async ([player, font]) => {
+  const loaded = await document.fonts.load(`900 16px "${font}"`);
+  const problems = [];
+  if (!loaded.some((face) => face.status === 'loaded'))
+    problems.push(`the font "${font}" does not load`);
+  for (const icon of player.querySelectorAll('button i')) {
+    const style = getComputedStyle(icon, '::before');
+    const glyph = style.content.replace(/["']/g, '');
+    if (!glyph || glyph === 'none' || !style.fontFamily.includes(font))
+      problems.push(`the icon "${icon.className}" has no glyph of ${font}`);
+  }
+  return problems;
+}"""
+
+
 def _use_animations(page) -> list[dict]:
-    """Press the controls of each animation player; report whether the frame changed."""
+    """Press the controls of each animation player; report whether the frame changed.
+
+    Also records, as ``icons``, the button icons that get no glyph from the book's icon font.
+    """
     found = []
     players = page.locator("div.animation")
     for index in range(players.count()):
@@ -276,6 +298,7 @@ def _use_animations(page) -> list[dict]:
             found.append(report)
             continue
         report["frames"] = int(slider.get_attribute("max") or 0) + 1
+        report["icons"] = page.evaluate(_ICONS, [player.element_handle(), ICON_FONT])
         try:
             player.locator('button[title="Pause"]').click(timeout=5000)
             player.locator('button[title="First frame"]').click(timeout=5000)
@@ -414,7 +437,13 @@ def animation_problems(page: PageVisit, expected: int) -> list[str]:
             problems.append(f"{name}: 'Next frame' does not change the frame shown")
         if not report["play_changes"]:
             problems.append(f"{name}: 'Play' does not change the frame shown")
+        problems += [f"{name}: {icon}" for icon in report.get("icons", [])]
     return problems
+
+
+def external_problems(page: PageVisit) -> list[str]:
+    """Whatever the page asked of another site: the book serves all it needs itself."""
+    return [f"loads from another site: {url}" for url in dict.fromkeys(page.external_requests)]
 
 
 def colab_problems(page: PageVisit, expected_url: str) -> list[str]:

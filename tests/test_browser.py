@@ -125,6 +125,11 @@ def test_math_is_typeset(entry, visits):
         assert page.math["containers"] > 0, f"{entry}: display math in the source, none typeset"
 
 
+@pytest.mark.parametrize("entry", ENTRIES)
+def test_page_loads_nothing_from_other_sites(entry, visits):
+    _fail_on(sc.external_problems(visits(entry)), entry, "requests that leave the book")
+
+
 @pytest.mark.parametrize("entry", NOTEBOOK_ENTRIES)
 def test_animations_are_present_and_their_controls_work(entry, visits):
     expected = animations_in(ROOT / f"{entry}.ipynb")

@@ -29,7 +29,45 @@ def validate(*paths: Path) -> subprocess.CompletedProcess:
 
 
 def test_there_are_workflows():
-    assert {path.name for path in WORKFLOWS} >= {"weekly.yml", "learner-platforms.yml"}
+    assert {path.name for path in WORKFLOWS} >= {
+        "publish.yml",
+        "weekly.yml",
+        "learner-platforms.yml",
+    }
+
+
+def readme_commands() -> list[str]:
+    """The two commands of the README's first ``bash`` block, comments dropped."""
+    block = re.search(r"```bash\n(.*?)```", (ROOT / "README.md").read_text(), re.S)
+    assert block, "the README has no bash block"
+    return [line.split("#")[0].strip() for line in block.group(1).splitlines() if line.strip()]
+
+
+def on_main_only(condition: str) -> bool:
+    return "github.ref == 'refs/heads/main'" in condition and "pull_request" in condition
+
+
+def test_the_readme_commands_are_what_ci_runs():
+    assert readme_commands() == ["bash tools/build.sh", "bash tools/test.sh"]
+    ci = [line for line in (ROOT / ".ci" / "run").read_text().splitlines() if line.strip()]
+    assert ci[-2:] == readme_commands()
+
+
+def test_the_book_is_published_from_main_after_every_test():
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "publish.yml").read_text())
+    triggers = workflow[True]  # YAML 1.1 reads the key "on" as True
+    assert triggers["push"]["branches"] == ["main"] and "pull_request" in triggers
+    build, deploy = workflow["jobs"]["build-and-test"], workflow["jobs"]["deploy"]
+    runs = [step["run"] for step in build["steps"] if "run" in step]
+    assert runs == readme_commands(), "the build job must run exactly the README's two commands"
+    upload = next(s for s in build["steps"] if "upload-pages-artifact" in s.get("uses", ""))
+    assert upload["with"]["path"] == "_build/html"
+    assert build["steps"][-1] is upload, "the book is uploaded only after every test passed"
+    assert on_main_only(upload["if"]) and on_main_only(deploy["if"])
+    assert deploy["needs"] == "build-and-test"
+    assert deploy["permissions"] == {"pages": "write", "id-token": "write"}
+    assert [step["uses"].split("@")[0] for step in deploy["steps"]] == ["actions/deploy-pages"]
+    assert workflow["permissions"] == {"contents": "read"}
 
 
 @pytest.mark.parametrize("workflow", WORKFLOWS, ids=lambda path: path.name)

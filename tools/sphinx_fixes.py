@@ -9,11 +9,26 @@ tests, ``tests/test_browser.py``, fail on console errors):
 2. pydata-sphinx-theme (under sphinx-book-theme) logs "Got invalid theme mode" on a reader's
    first visit unless the template variable ``default_mode`` is set; it becomes ``auto`` (the
    reader's system setting, light or dark).
+
+and one keeps the pages from loading anything from other sites (the links to Colab aside):
+
+3. Matplotlib's animation players link Font Awesome 4 from a CDN for their button icons; the
+   theme already serves Font Awesome 6, whose style sheet keeps the version 4 names the players
+   use (``fa-play``, ``fa-step-forward``...), so the link is dropped. The notebooks' "Open in
+   Colab" badge image, hosted by Colab, is replaced by the book's own ``_static/colab-badge.svg``.
+   In Jupyter and on Colab the notebooks keep both as they are.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
+
+COLAB_BADGE = "https://colab.research.google.com/assets/colab-badge.svg"
+LOCAL_BADGE = "_static/colab-badge.svg"
+FONT_AWESOME_LINK = re.compile(
+    r'<link\s+rel="stylesheet"\s+href="https?://[^"]*font-awesome[^"]*"\s*/?>'
+)
 
 
 def _script_key(script: Any) -> tuple:
@@ -42,7 +57,19 @@ def default_theme_mode(app, pagename, templatename, context, doctree) -> None:
         context["default_mode"] = "auto"
 
 
+def serve_from_the_book(app, pagename, templatename, context, doctree) -> None:
+    """Drop the players' Font Awesome link and serve the Colab badge locally (fix 3)."""
+    body = context.get("body")
+    if not isinstance(body, str):
+        return
+    body = FONT_AWESOME_LINK.sub("", body)
+    if COLAB_BADGE in body:
+        body = body.replace(COLAB_BADGE, context["pathto"](LOCAL_BADGE, 1))
+    context["body"] = body
+
+
 def setup(app) -> dict:
+    app.connect("html-page-context", serve_from_the_book)
     app.connect("html-page-context", default_theme_mode)
     app.connect("html-page-context", keep_scripts_once, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
