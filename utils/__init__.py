@@ -13,7 +13,7 @@ from .explorer import (
     unused_pixels,
     window_starts,
 )
-from .images import FolderReport, check_image_folder
+from .images import FolderReport, check_image_folder, find_image_folder, unpack_image_zip
 from .models import (
     FASHION_CNN_PATH,
     build_seed_cnn,
@@ -74,6 +74,7 @@ __all__ = [
     "draw_conv_step",
     "draw_grid",
     "draw_output_size",
+    "find_image_folder",
     "format_layer_table",
     "grad_cam",
     "layer_table",
@@ -102,6 +103,7 @@ __all__ = [
     "softmax_cross_entropy",
     "split_validation",
     "train_seed_cnn",
+    "unpack_image_zip",
     "unused_pixels",
     "window_starts",
 ]
