@@ -2,6 +2,7 @@
 
 import base64
 import json
+import re
 import subprocess
 import sys
 
@@ -182,3 +183,42 @@ def test_the_solution_check_finds_a_solution_left_in_view():
     ]
     nbs.hide_solutions(shown)
     assert nbs.solution_problems(shown) == []
+
+
+DEVICE_DEPENDENT = re.compile(
+    r"list_(physical|logical)_devices|gpu_device_name|is_gpu_available|is_built_with_cuda"
+    r"|Strategy\(|strategy\.|worker_devices|num_replicas_in_sync"
+)
+"""Code that asks which devices there are, or trains across them: its output differs on a GPU."""
+
+
+def device_dependent_cells(nb) -> list[int]:
+    """Indices of code cells whose output nbval compares although it depends on the device."""
+    return [
+        index
+        for index, cell in enumerate(nb.cells)
+        if cell.cell_type == "code"
+        and cell.get("outputs")
+        and DEVICE_DEPENDENT.search(cell.source)
+        and compared_by_nbval(cell)
+    ]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_no_compared_output_depends_on_the_device(path):
+    """On Colab's GPU runtime (or a laptop's GPU) every compared output reads the same."""
+    cells = device_dependent_cells(nbs.read(path))
+    assert not cells, f"cells {cells} print what depends on the devices: tag nbval-ignore-output"
+
+
+def test_a_device_dependent_cell_is_found():
+    nb = nbformat.v4.new_notebook()
+    printed = [nbformat.v4.new_output("stream", text="GPUs: 0\n")]
+    nb.cells = [
+        nbformat.v4.new_code_cell("print(tf.config.list_physical_devices('GPU'))", outputs=printed),
+        nbformat.v4.new_code_cell("with strategy.scope():\n    m = build()", outputs=printed),
+        nbformat.v4.new_code_cell("print(2 + 2)", outputs=printed),
+    ]
+    assert device_dependent_cells(nb) == [0, 1]
+    nb.cells[0].metadata["tags"] = ["nbval-ignore-output"]
+    assert device_dependent_cells(nb) == [1]
