@@ -679,3 +679,68 @@ _CODE_OVERFLOW = """() => [...document.querySelectorAll('article div.highlight p
 def code_overflow_problems(page) -> list[str]:
     """Visible code blocks that scroll sideways (their longest line is cut at the page width)."""
     return page.evaluate(_CODE_OVERFLOW)
+
+
+# ----------------------------------------------------------------------------------------------
+# Self-check questions and "your turn" solutions
+
+SELF_CHECK = ".cnn-self-check"
+YOUR_TURN_PROMPT = "Show a solution"
+
+
+def _answers(spec: dict) -> tuple[str, str]:
+    """A wrong and the right answer to a question, as a reader would give them."""
+    if spec["kind"] == "choice":
+        return str((spec["answer"] + 1) % 2), str(spec["answer"])
+    wrong = spec["answer"] + 2 * spec["tolerance"] + 1
+    return f"{wrong:g}", f"{spec['answer']:g}"
+
+
+def self_check_problems(page, expected: int) -> list[str]:
+    """Answer every self-check question of the page wrongly, then rightly, as a reader does.
+
+    A choice is clicked, a number typed (and sent with Enter, from the keyboard alone); the
+    feedback must say "Not quite" after the wrong answer and "Right" after the right one.
+    ``expected`` is the number of questions the notebook holds.
+    """
+    boxes = page.locator(SELF_CHECK)
+    found = boxes.count()
+    problems = [] if found == expected else [f"{found} self-check questions, {expected} expected"]
+    for index in range(found):
+        box = boxes.nth(index)
+        spec = json.loads(box.get_attribute("data-check") or "{}")
+        name = f"question {index + 1}"
+        feedback = box.locator(".cnn-feedback")
+        wrong, right = _answers(spec)
+        for answer, start in ((wrong, "Not quite"), (right, "Right")):
+            if spec.get("kind") == "choice":
+                box.locator(f'input[type=radio][value="{answer}"]').check()
+                box.locator("button").click()
+            else:
+                box.locator("input[type=text]").fill(answer)
+                box.locator("input[type=text]").press("Enter")
+            said = feedback.inner_text().strip()
+            if not said.startswith(start):
+                problems.append(f"{name}: answered {answer!r}, it says {said!r}")
+    return problems
+
+
+def your_turn_problems(page, expected: int) -> list[str]:
+    """Each "your turn" solution: its code hidden until its toggle is clicked, its checker's
+    "Right" in view all along."""
+    toggles = page.locator(_TOGGLES).filter(has_text=YOUR_TURN_PROMPT)
+    found = toggles.count()
+    problems = [] if found == expected else [f"{found} 'your turn' solutions, {expected} expected"]
+    for index in range(found):
+        toggle = toggles.nth(index)
+        code = toggle.locator(".highlight")
+        if code.count() == 0 or code.first.is_visible():
+            problems.append(f"solution {index + 1}: its code is in view before the click")
+        toggle.locator("summary").first.click()
+        if code.count() and not code.first.is_visible():
+            problems.append(f"solution {index + 1}: its code is still hidden after the click")
+        verdict = toggle.locator("xpath=following-sibling::*[1]")
+        text = verdict.inner_text() if verdict.count() else ""
+        if not text.strip().startswith("Right:"):
+            problems.append(f"solution {index + 1}: its checker's 'Right' is not under it")
+    return problems

@@ -97,6 +97,16 @@ def visits(context, site):
         report("browser: requests that leave the book (blocked here)", f"{url}: {len(names)} pages")
 
 
+def on_page(context, site, entry: str, check):
+    """``check(page)`` on a fresh tab showing the entry's page (the tab closed after)."""
+    page = context.new_page()
+    try:
+        page.goto(site.page(entry), wait_until="load")
+        return check(page)
+    finally:
+        page.close()
+
+
 def _fail_on(problems: list[str], entry: str, what: str) -> None:
     assert not problems, f"{entry}.html: {what}:\n  " + "\n  ".join(problems)
 
@@ -206,12 +216,7 @@ def test_output_figures_are_opaque_with_a_light_background(notebook):
 @pytest.mark.parametrize("entry", NOTEBOOK_ENTRIES)
 def test_solutions_stay_hidden_until_their_toggle_is_clicked(entry, context, site):
     expected = [bool(cell.outputs) for cell in nbs.solutions(nbs.read(ROOT / f"{entry}.ipynb"))]
-    page = context.new_page()
-    try:
-        page.goto(site.page(entry), wait_until="load")
-        problems = sc.solution_problems(page, expected)
-    finally:
-        page.close()
+    problems = on_page(context, site, entry, lambda page: sc.solution_problems(page, expected))
     _fail_on(problems, entry, "exercise solutions")
 
 
@@ -225,3 +230,18 @@ def test_no_code_block_scrolls_sideways(entry, context, site):
     finally:
         page.close()
     _fail_on(problems, entry, f"code wider than its block at {sc.VIEWPORT['width']} px")
+
+
+@pytest.mark.parametrize("entry", NOTEBOOK_ENTRIES)
+def test_self_checks_answer_a_wrong_and_a_right_answer(entry, context, site):
+    expected = len(nbs.self_check_cells(nbs.read(ROOT / f"{entry}.ipynb")))
+    problems = on_page(context, site, entry, lambda page: sc.self_check_problems(page, expected))
+    report("browser: self-check questions answered", f"{Path(entry).name}: {expected}")
+    _fail_on(problems, entry, "self-check questions")
+
+
+@pytest.mark.parametrize("entry", NOTEBOOK_ENTRIES)
+def test_your_turn_solutions_hide_their_code_and_show_their_check(entry, context, site):
+    expected = len(nbs.your_turn_pairs(nbs.read(ROOT / f"{entry}.ipynb")))
+    problems = on_page(context, site, entry, lambda page: sc.your_turn_problems(page, expected))
+    _fail_on(problems, entry, "'your turn' solutions")

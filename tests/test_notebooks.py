@@ -222,3 +222,28 @@ def test_a_device_dependent_cell_is_found():
     assert device_dependent_cells(nb) == [0, 1]
     nb.cells[0].metadata["tags"] = ["nbval-ignore-output"]
     assert device_dependent_cells(nb) == [1]
+
+
+def test_the_interactive_layout_is_checked_and_fixed():
+    code = nbformat.v4.new_code_cell
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        code("# Your turn: write f\ndef f():\n    raise NotImplementedError"),
+        code("# @title A solution\ndef f():\n    return 1"),
+        code("# Your turn: write g"),  # no solution after it
+        code(nbs.SELF_CHECK_TITLE + "\nutils.self_check('Q?', answer=1, explain='E.')"),
+        code("utils.self_check('Q?', answer=1, explain='E.')"),  # no title: Colab would show it
+    ]
+    assert nbs.interactive_problems(nb) == [
+        "cell 2: a 'your turn' solution not hidden (metadata)",
+        "cell 3: a 'your turn' cell without a solution after it",
+        "cell 4: a self-check's code not hidden (metadata)",
+        f"cell 5: a self-check must start with '{nbs.SELF_CHECK_TITLE}'",
+    ]
+    nbs.hide_interactive(nb)
+    assert nbs.interactive_problems(nb) == [
+        "cell 3: a 'your turn' cell without a solution after it",
+        f"cell 5: a self-check must start with '{nbs.SELF_CHECK_TITLE}'",
+    ]
+    assert nb.cells[1].metadata["tags"] == ["hide-input"]
+    assert nb.cells[3].metadata["cellView"] == "form"

@@ -29,6 +29,8 @@ from matplotlib.animation import FuncAnimation  # noqa: E402
 sys.path.insert(0, str(ROOT / "tools"))
 import sphinx_fixes  # noqa: E402
 
+import utils  # noqa: E402
+
 COLAB = "https://colab.research.google.com/github/owner/repo/blob/main/book/nb.ipynb"
 
 
@@ -126,6 +128,12 @@ def synthetic_site(tmp_path_factory):
         HEAD.format(title="dark", scripts="<style>body {background: #111}</style>", body=dark)
     )
     (site / "solutions.html").write_text(HEAD.format(title="solutions", scripts="", body=SOLUTIONS))
+    (site / "interactive.html").write_text(
+        HEAD.format(title="interactive", scripts="", body=INTERACTIVE)
+    )
+    (site / "interactive_broken.html").write_text(
+        HEAD.format(title="interactive, broken", scripts="", body=INTERACTIVE_BROKEN)
+    )
     return site
 
 
@@ -145,6 +153,26 @@ SOLUTIONS = (
     + solution(4, CODE.format("assert True"))  # asserts only: no output to hide
     + '<div class="highlight"><pre style="width: 200px; overflow-x: auto">'
     + "a_line_of_code = 'far wider than the two hundred pixels of its block'</pre></div>"
+)
+
+
+QUESTIONS = [
+    utils.self_check("Two plus two?", answer=4, explain="2 + 2 = 4."),
+    utils.self_check(
+        "Pooling learns?", choices=["weights", "nothing"], answer="nothing", explain="."
+    ),
+]
+YOUR_TURN = (
+    '<div class="cell"><details class="hide above-input"><summary><p>Show a solution</p>'
+    '</summary><div class="cell_input"><div class="highlight"><pre>x = 1</pre></div></div>'
+    '</details><div class="cell_output"><pre>{verdict}</pre></div></div>'
+)
+INTERACTIVE = "".join(q._repr_html_() for q in QUESTIONS) + YOUR_TURN.format(verdict="Right: yes")
+# the questions without their script, a solution open from the start and not passing its check
+INTERACTIVE_BROKEN = "".join(
+    q._repr_html_().split("<script>")[0] for q in QUESTIONS
+) + YOUR_TURN.format(verdict="Not right yet: no").replace(
+    'class="hide above-input"', 'class="hide above-input" open'
 )
 
 
@@ -207,6 +235,28 @@ def test_every_fault_of_a_broken_page_is_reported(served):
     assert sc.download_problems(page, url, site, site / "source" / "nb.ipynb") == [
         "no download link for nb.ipynb"
     ]
+
+
+def test_self_checks_and_your_turn_solutions_are_checked_as_a_reader_uses_them(served):
+    _, url, context = served
+    page = context.new_page()
+    page.goto(url + "interactive.html")
+    assert sc.self_check_problems(page, expected=2) == []
+    assert sc.your_turn_problems(page, expected=1) == []
+    page.goto(url + "interactive_broken.html")
+    assert sc.self_check_problems(page, expected=3) == [
+        "2 self-check questions, 3 expected",
+        "question 1: answered '5', it says ''",
+        "question 1: answered '4', it says ''",
+        "question 2: answered '0', it says ''",
+        "question 2: answered '1', it says ''",
+    ]
+    assert sc.your_turn_problems(page, expected=1) == [
+        "solution 1: its code is in view before the click",
+        "solution 1: its code is still hidden after the click",  # the click closed it
+        "solution 1: its checker's 'Right' is not under it",
+    ]
+    page.close()
 
 
 def test_figures_on_a_dark_page_are_captured_as_shown(served):

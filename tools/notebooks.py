@@ -6,6 +6,7 @@ the setup cell and the "Open in Colab" badge of every chapter are derived from t
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -177,3 +178,86 @@ def hide_solutions(nb) -> None:
         tail += [heading, code]
     nb.cells = nb.cells[: index + 1] + tail
     nb.metadata["colab"] = colab_metadata(len(codes))
+
+
+# "Your turn" exercises in a chapter's body: a stub cell for the learner (its first line starts
+# with YOUR_TURN; it ends with a checker of utils.checks, whose stored output says "Not done
+# yet"), then at once a solution that the checker passes, its code hidden in every place a
+# chapter is read (its output, the checker's "Right", stays in view).
+YOUR_TURN = "# Your turn"
+A_SOLUTION = "# @title A solution"
+"""First lines of a stub cell and of its solution (``@title``: Colab shows the title alone)."""
+
+# Self-check questions (utils.self_check): the reader sees the question, never its code.
+SELF_CHECK_CALL = "utils.self_check("
+SELF_CHECK_TITLE = "# @title Check yourself"
+
+YOUR_TURN_SOLUTION_METADATA = {
+    "cellView": "form",
+    "jupyter": {"source_hidden": True},
+    "mystnb": {"code_prompt_show": "Show a solution", "code_prompt_hide": "Hide the solution"},
+    "tags": ["hide-input"],
+}
+SELF_CHECK_METADATA = {
+    "cellView": "form",
+    "jupyter": {"source_hidden": True},
+    "tags": ["remove-input"],
+}
+
+
+def _first_line(cell) -> str:
+    return cell.source.split("\n", 1)[0] if cell.cell_type == "code" else ""
+
+
+def your_turn_pairs(nb) -> list[tuple[int, int | None]]:
+    """``(stub, solution)`` cell indices of each "your turn" (``None``: no solution follows)."""
+    pairs = []
+    for index, cell in enumerate(nb.cells):
+        if _first_line(cell).startswith(YOUR_TURN):
+            after = index + 1
+            ok = after < len(nb.cells) and _first_line(nb.cells[after]).startswith(A_SOLUTION)
+            pairs.append((index, after if ok else None))
+    return pairs
+
+
+def self_check_cells(nb) -> list[int]:
+    return [
+        index
+        for index, cell in enumerate(nb.cells)
+        if cell.cell_type == "code" and SELF_CHECK_CALL in cell.source
+    ]
+
+
+def interactive_problems(nb) -> list[str]:
+    """What differs from the layout of "your turn" cells and self-checks (see above)."""
+    problems = []
+    for stub, solution in your_turn_pairs(nb):
+        if solution is None:
+            problems.append(f"cell {stub + 1}: a 'your turn' cell without a solution after it")
+        elif nb.cells[solution].metadata != YOUR_TURN_SOLUTION_METADATA:
+            problems.append(f"cell {solution + 1}: a 'your turn' solution not hidden (metadata)")
+    for index in self_check_cells(nb):
+        cell = nb.cells[index]
+        if not cell.source.startswith(SELF_CHECK_TITLE):
+            problems.append(f"cell {index + 1}: a self-check must start with '{SELF_CHECK_TITLE}'")
+        elif cell.metadata != SELF_CHECK_METADATA:
+            problems.append(f"cell {index + 1}: a self-check's code not hidden (metadata)")
+    return problems
+
+
+INTERACTIVE_UNFIXABLE = ("a 'your turn' cell without", "a self-check must start")
+"""The problems of :func:`interactive_problems` that :func:`hide_interactive` cannot fix."""
+
+
+def hide_interactive(nb) -> None:
+    """Write the metadata :func:`interactive_problems` checks; sources and outputs stay."""
+    for _, solution in your_turn_pairs(nb):
+        if solution is not None:
+            nb.cells[solution].metadata = nbformat.NotebookNode(
+                json.loads(json.dumps(YOUR_TURN_SOLUTION_METADATA))
+            )
+    for index in self_check_cells(nb):
+        if nb.cells[index].source.startswith(SELF_CHECK_TITLE):
+            nb.cells[index].metadata = nbformat.NotebookNode(
+                json.loads(json.dumps(SELF_CHECK_METADATA))
+            )

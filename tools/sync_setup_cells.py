@@ -1,5 +1,8 @@
 """Keep the setup cell (cell 2), the Colab badge (cell 1) and the hidden solutions in sync.
 
+Also the "your turn" solutions and the self-check questions: their code hidden
+(``notebooks.hide_interactive``).
+
     python tools/sync_setup_cells.py          # rewrite notebooks that differ
     python tools/sync_setup_cells.py --check  # exit 1 and list them instead
 
@@ -26,7 +29,7 @@ def problems(nb, path) -> list[str]:
         found.append("cell 1 lacks the Open in Colab badge for this notebook")
     if cells[1].source != nbs.setup_source():
         found.append("cell 2 differs from the setup cell")
-    return found + nbs.solution_problems(nb)
+    return found + nbs.solution_problems(nb) + nbs.interactive_problems(nb)
 
 
 def fix(nb, path) -> None:
@@ -37,6 +40,7 @@ def fix(nb, path) -> None:
         cells[0].source = cells[0].source.rstrip() + "\n\n" + nbs.badge(path)
     cells[1].source = nbs.setup_source()
     nbs.hide_solutions(nb)
+    nbs.hide_interactive(nb)
 
 
 def main() -> int:
@@ -50,7 +54,10 @@ def main() -> int:
         if not found:
             continue
         unfixable = ("cell 1 must be", nbs.NO_EXERCISES, nbs.NO_SOLUTIONS)
-        if args.check or any(problem.startswith(unfixable) for problem in found):
+        stuck = any(problem.startswith(unfixable) for problem in found) or any(
+            words in problem for words in nbs.INTERACTIVE_UNFIXABLE for problem in found
+        )
+        if args.check or stuck:
             status = 1
             for problem in found:
                 print(f"{path.name}: {problem}")

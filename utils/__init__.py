@@ -3,6 +3,7 @@
 Later chapters import from here instead of re-defining what earlier chapters taught.
 """
 
+from . import checks
 from .conv import conv2d, pad2d
 from .data import FASHION_MNIST_CLASSES, load_fashion_mnist, load_mnist
 from .explorer import (
@@ -33,6 +34,7 @@ from .plots import (
     pool_animation,
 )
 from .pooling import avg_pool2d, max_pool2d
+from .quiz import SelfCheck, self_check
 from .scratch import (
     conv2d_backward,
     conv2d_forward,
@@ -60,10 +62,12 @@ __all__ = [
     "FASHION_MNIST_CLASSES",
     "FolderReport",
     "SIGNED_CMAP",
+    "SelfCheck",
     "animation_html",
     "avg_pool2d",
     "build_seed_cnn",
     "check_image_folder",
+    "checks",
     "conv2d",
     "conv2d_backward",
     "conv2d_forward",
@@ -99,6 +103,7 @@ __all__ = [
     "saliency_map",
     "same_padding",
     "save_seed_cnn",
+    "self_check",
     "setup_notebook",
     "softmax_cross_entropy",
     "split_validation",
