@@ -17,11 +17,18 @@ and one keeps the pages from loading anything from other sites (the links to Col
    use (``fa-play``, ``fa-step-forward``...), so the link is dropped. The notebooks' "Open in
    Colab" badge image, hosted by Colab, is replaced by the book's own ``_static/colab-badge.svg``.
    In Jupyter and on Colab the notebooks keep both as they are.
+
+and one names the edition:
+
+4. Every page's footer says which edition of the course it belongs to: the version of
+   ``pyproject.toml`` (cited with ``CITATION.cff``, listed in ``CHANGELOG.md``).
 """
 
 from __future__ import annotations
 
 import re
+import tomllib
+from pathlib import Path
 from typing import Any
 
 COLAB_BADGE = "https://colab.research.google.com/assets/colab-badge.svg"
@@ -68,7 +75,28 @@ def serve_from_the_book(app, pagename, templatename, context, doctree) -> None:
     context["body"] = body
 
 
+def course_version(root: Path) -> str:
+    """The course's edition: the version in ``pyproject.toml``."""
+    return tomllib.loads((root / "pyproject.toml").read_text())["project"]["version"]
+
+
+def edition_footer(version: str) -> str:
+    return (
+        f'<p class="course-edition">Edition {version} of the course '
+        "(see CHANGELOG.md; cite it with CITATION.cff).</p>"
+    )
+
+
+def name_the_edition(app, config) -> None:
+    """Put the edition in the footer of every page (fix 4)."""
+    options = dict(config.html_theme_options or {})
+    footer = edition_footer(course_version(Path(app.confdir)))
+    options["extra_footer"] = (options.get("extra_footer") or "") + footer
+    config.html_theme_options = options
+
+
 def setup(app) -> dict:
+    app.connect("config-inited", name_the_edition)
     app.connect("html-page-context", serve_from_the_book)
     app.connect("html-page-context", default_theme_mode)
     app.connect("html-page-context", keep_scripts_once, priority=900)

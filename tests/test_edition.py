@@ -1,0 +1,68 @@
+"""The course's edition: one version, in pyproject.toml, cited by CITATION.cff, listed in the
+changelog and shown in the book's footer.
+
+``CITATION.cff`` is validated against the Citation File Format's schema, which
+``check-jsonschema`` ships (offline).
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import yaml
+from conftest import ROOT
+
+sys.path.insert(0, str(ROOT / "tools"))
+import notebooks as nbs  # noqa: E402
+import sphinx_fixes  # noqa: E402
+
+VERSION = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+CITATION = ROOT / "CITATION.cff"
+
+
+def validate(path: Path) -> subprocess.CompletedProcess:
+    program = shutil.which("check-jsonschema", path=str(Path(sys.executable).parent))
+    schema = "vendor.citation-file-format"
+    return subprocess.run(
+        [program or "check-jsonschema", "--builtin-schema", schema, str(path)],
+        capture_output=True,
+        text=True,
+    )
+
+
+def test_the_citation_file_is_valid_and_cites_this_edition():
+    result = validate(CITATION)
+    assert result.returncode == 0, result.stdout + result.stderr
+    citation = yaml.safe_load(CITATION.read_text())
+    assert citation["version"] == VERSION
+    url, _ = nbs.repository()
+    assert citation["repository-code"] == url
+
+
+def test_an_invalid_citation_file_is_caught(tmp_path):
+    broken = yaml.safe_load(CITATION.read_text())
+    del broken["authors"]
+    broken["version"] = ["not", "a", "version"]
+    path = tmp_path / "CITATION.cff"
+    path.write_text(yaml.safe_dump(broken))
+    result = validate(path)
+    assert result.returncode != 0 and "authors" in result.stdout + result.stderr
+
+
+def test_the_changelog_lists_this_edition():
+    headings = [
+        line for line in (ROOT / "CHANGELOG.md").read_text().splitlines() if line.startswith("## ")
+    ]
+    assert headings and headings[0].startswith(f"## {VERSION} "), headings[:1]
+
+
+def test_the_book_names_its_edition_in_every_footer(built_book):
+    assert sphinx_fixes.course_version(ROOT) == VERSION
+    pages = sorted(built_book.glob("book/*.html"))
+    assert len(pages) >= 10
+    for page in pages:
+        assert f"Edition {VERSION} of the course" in page.read_text(), page.name
