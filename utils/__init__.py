@@ -46,7 +46,7 @@ from .scratch import (
     relu_forward,
     softmax_cross_entropy,
 )
-from .shapes import output_size, same_padding
+from .shapes import ReceptiveField, output_size, receptive_fields, same_padding
 from .training import split_validation, train_seed_cnn
 from .visualize import (
     grad_cam,
@@ -61,6 +61,7 @@ __all__ = [
     "FASHION_CNN_PATH",
     "FASHION_MNIST_CLASSES",
     "FolderReport",
+    "ReceptiveField",
     "SIGNED_CMAP",
     "SelfCheck",
     "animation_html",
@@ -98,6 +99,7 @@ __all__ = [
     "pad2d",
     "pool_animation",
     "prepare_images",
+    "receptive_fields",
     "relu_backward",
     "relu_forward",
     "saliency_map",
