@@ -305,3 +305,32 @@ def test_signed_values_are_centred_on_zero_in_a_diverging_map():
     assert kernel_image.cmap.name.startswith(utils.SIGNED_CMAP)
     assert kernel_image.get_clim() == (-2, 2)
     plt.close(axes[0].figure)
+
+
+# ----------------------------------------------------------------------------------------------
+# The architecture diagram: it says what model.summary() says
+
+
+def summary_lines(model) -> list[str]:
+    printed = []
+    model.summary(print_fn=lambda text, **_: printed.append(text))
+    return "\n".join(printed).splitlines()
+
+
+@pytest.mark.parametrize("padding", ["valid", "same"])
+def test_the_architecture_diagram_agrees_with_the_summary(padding):
+    model = utils.build_seed_cnn(padding=padding)
+    summary = summary_lines(model)
+    blocks = utils.architecture_blocks(model)
+    assert [b["name"] for b in blocks[1:]] == [layer.name for layer in model.layers]
+    for block in blocks[1:]:
+        row = next(line for line in summary if f"{block['name']} ({block['kind']})" in line)
+        assert f"(None, {', '.join(str(n) for n in block['shape'])})" in row, row
+        assert f"{block['params']:,}" in row, row
+    ax = utils.draw_architecture(model)
+    labels = [text.get_text() for text in ax.texts]
+    for block in blocks:
+        shape = "x".join(str(n) for n in block["shape"])
+        assert any(block["name"] in label and shape in label for label in labels), block
+    assert len(ax.patches) == len(blocks)
+    plt.close(ax.figure)

@@ -614,3 +614,106 @@ def pool_animation(
 
     draw(0)
     return animation.FuncAnimation(fig, draw, frames=len(positions), interval=interval)
+
+
+_BLOCK_COLOURS = {
+    "Conv2D": "#4c72b0",
+    "MaxPooling2D": "#dd8452",
+    "AveragePooling2D": "#dd8452",
+    "Flatten": "#8c8c8c",
+    "Dense": "#55a868",
+    "Dropout": "#c7c7c7",
+    "Input": "#dddddd",
+}
+
+
+def _shape_text(shape) -> str:
+    return "x".join(str(n) for n in shape)
+
+
+def architecture_blocks(model) -> list[dict]:
+    """What :func:`draw_architecture` draws: one dict per layer of ``model``, from its input.
+
+    Each has ``name``, ``kind`` (the Keras class name), ``shape`` (the output shape without the
+    batch axis, read from the model itself) and ``params`` (``count_params()``).
+    """
+    blocks = [
+        {"name": "input", "kind": "Input", "shape": tuple(model.input_shape[1:]), "params": 0}
+    ]
+    for layer in model.layers:
+        blocks.append(
+            {
+                "name": layer.name,
+                "kind": type(layer).__name__,
+                "shape": tuple(layer.output.shape[1:]),
+                "params": layer.count_params(),
+            }
+        )
+    return blocks
+
+
+def draw_architecture(model, ax: Axes | None = None) -> Axes:
+    """Draw a Keras model as a row of blocks, one per layer, with its output shape (chapter 5).
+
+    A block's height follows its layer's spatial size (or, for a flat layer, its number of
+    values, on a log scale), its width the number of channels (log scale), its colour the kind
+    of layer; under it, the layer's name, kind, output shape and parameter count. Everything is
+    read from the model (``layer.output.shape``, ``count_params()``), so the drawing says what
+    ``model.summary()`` says.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A built model whose layers run one after the other (such as ``keras.Sequential``).
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    blocks = architecture_blocks(model)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(1.05 * len(blocks), 3.4))
+    spatial = [b["shape"][0] for b in blocks if len(b["shape"]) == 3]
+    largest = max(spatial) if spatial else 1
+    flat = [int(np.prod(b["shape"])) for b in blocks if len(b["shape"]) == 1]
+    most = max(flat) if flat else 1
+    x = 0.0
+    centres = []
+    for block in blocks:
+        shape = block["shape"]
+        if len(shape) == 3:
+            height = 0.5 + 2.0 * shape[0] / largest
+            width = 0.15 + 0.12 * np.log2(max(shape[2], 1))
+        else:
+            height = 0.5 + 2.0 * np.log(max(shape[0], 1) + 1) / np.log(most + 1)
+            width = 0.15
+        colour = _BLOCK_COLOURS.get(
+            block["kind"], "#dddddd" if block["kind"] == "Input" else "#9467bd"
+        )
+        ax.add_patch(
+            Rectangle((x, -height / 2), width, height, facecolor=colour, edgecolor="black", lw=0.8)
+        )
+        centre = x + width / 2
+        params = f"\n{block['params']:,} params" if block["params"] else ""
+        ax.text(
+            centre,
+            -1.35,
+            f"{block['name']}\n{block['kind']}\n{_shape_text(shape)}{params}",
+            ha="center",
+            va="top",
+            fontsize=9,
+        )
+        if centres:
+            ax.annotate(
+                "",
+                xy=(x - 0.05, 0),
+                xytext=(centres[-1][1] + 0.05, 0),
+                arrowprops={"arrowstyle": "->", "color": "black", "lw": 0.8},
+            )
+        centres.append((centre, x + width))
+        x += width + 0.9
+    ax.set_xlim(-0.45, x - 0.45)
+    ax.set_ylim(-2.6, 1.6)
+    ax.set_axis_off()
+    return ax
