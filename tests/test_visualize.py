@@ -366,3 +366,46 @@ def test_occlusion_rejects_bad_options(model, images, options, error, message, f
 def test_maximize_activation_rejects_bad_input(logits, args, options, error, message):
     with pytest.raises(error, match=message):
         utils.maximize_activation(logits, *args, **options)
+
+
+# ----------------------------------------------------------------------------------------------
+# principal_components, against the eigenvectors of the covariance (TensorFlow's eigh)
+
+
+def test_principal_components_agree_with_the_covariances_eigenvectors():
+    rng = np.random.default_rng(0)
+    features = rng.normal(size=(300, 6)) @ rng.normal(size=(6, 6)) + 5.0
+    projected, explained = utils.principal_components(features, k=3)
+    centred = features - features.mean(axis=0)
+    values, vectors = tf.linalg.eigh(tf.constant(centred.T @ centred))
+    order = np.argsort(values.numpy())[::-1][:3]
+    reference = centred @ vectors.numpy()[:, order]
+    for j in range(3):  # a direction is defined up to its sign
+        assert np.allclose(np.abs(projected[:, j]), np.abs(reference[:, j]), atol=1e-8)
+    np.testing.assert_allclose(explained, values.numpy()[order] / values.numpy().sum(), rtol=1e-9)
+    assert np.all(np.diff(explained) <= 0) and projected.shape == (300, 3)
+
+
+def test_principal_components_are_signed_once_and_flatten_images():
+    rng = np.random.default_rng(1)
+    images = rng.normal(size=(50, 4, 4))
+    first, _ = utils.principal_components(images)
+    negated, _ = utils.principal_components(-images)  # the same directions, signed the same way
+    np.testing.assert_allclose(negated, -first, atol=1e-10)
+    flipped, _ = utils.principal_components(images[:, ::-1])  # same data, another pixel order
+    np.testing.assert_allclose(np.abs(flipped), np.abs(first), atol=1e-10)
+
+
+@pytest.mark.parametrize(
+    ("features", "k", "words"),
+    [
+        (np.zeros((1, 3)), 2, "two examples or more"),
+        (np.arange(5.0), 1, "two examples or more"),
+        (np.ones((4, 3)), 2, "do not vary"),
+        (np.eye(3), 4, "at most min"),
+        (np.eye(3), 0, "k must be"),
+    ],
+)
+def test_principal_components_reject_bad_input(features, k, words):
+    with pytest.raises(ValueError, match=words):
+        utils.principal_components(features, k=k)

@@ -56,6 +56,7 @@ from .visualize import (
     maximize_activation,
     occlusion_drops,
     occlusion_map,
+    principal_components,
     saliency_map,
 )
 
@@ -103,6 +104,7 @@ __all__ = [
     "pad2d",
     "pool_animation",
     "prepare_images",
+    "principal_components",
     "receptive_fields",
     "relu_backward",
     "relu_forward",

@@ -550,3 +550,47 @@ def maximize_activation(
     if single:
         return images[0], float(values[0])
     return images, values
+
+
+def principal_components(features, k: int = 2) -> tuple[np.ndarray, np.ndarray]:
+    """Project a set of feature vectors on their ``k`` directions of largest variance (ch. 7).
+
+    Principal component analysis with NumPy: the features are centred, and the directions are the
+    right singular vectors of the centred matrix (the eigenvectors of its covariance), largest
+    variance first, each signed so that its largest entry is positive (one answer, not two).
+
+    Parameters
+    ----------
+    features : (N, D) array
+        One row per example: pixels, or a layer's values. Any shape ``(N, ...)`` is flattened.
+    k : int
+        Number of directions kept, ``1 <= k <= min(N, D)``.
+
+    Returns
+    -------
+    projected : (N, k) array
+        The coordinates of each example along the ``k`` directions.
+    explained : (k,) array
+        The share of the total variance along each direction.
+
+    Raises
+    ------
+    ValueError
+        If there are fewer than two examples, ``k`` is out of range, or the features do not vary.
+    """
+    x = np.asarray(features, dtype=np.float64)
+    if x.ndim < 2 or len(x) < 2:
+        raise ValueError(f"features must hold two examples or more, one per row; got {x.shape}")
+    x = x.reshape(len(x), -1)
+    k = check_int("k", k, 1)
+    if k > min(x.shape):
+        raise ValueError(f"k must be at most min(N, D) = {min(x.shape)}, got {k}")
+    centred = x - x.mean(axis=0)
+    _, singular, directions = np.linalg.svd(centred, full_matrices=False)
+    total = float((singular**2).sum())
+    if total == 0:
+        raise ValueError("the features do not vary: every example is the same")
+    directions = directions[:k]
+    largest = np.argmax(np.abs(directions), axis=1)
+    directions *= np.sign(directions[np.arange(k), largest])[:, None]
+    return centred @ directions.T, singular[:k] ** 2 / total
