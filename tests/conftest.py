@@ -16,6 +16,17 @@ os.environ.setdefault("IPYTHONDIR", str(ROOT / ".ipython"))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
+def check_jsonschema(schema: str, *paths: Path) -> subprocess.CompletedProcess:
+    """``check-jsonschema`` (beside this Python) on ``paths`` with one of its builtin schemas,
+    which it ships, so the check runs offline."""
+    program = shutil.which("check-jsonschema", path=str(Path(sys.executable).parent))
+    return subprocess.run(
+        [program or "check-jsonschema", "--builtin-schema", schema, *map(str, paths)],
+        capture_output=True,
+        text=True,
+    )
+
+
 @pytest.fixture(scope="session")
 def built_book():
     """Build the HTML book once per test run with warnings as errors; return its folder."""

@@ -7,14 +7,13 @@ changelog and shown in the book's footer.
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 import tomllib
 from pathlib import Path
 
 import yaml
-from conftest import ROOT
+from conftest import ROOT, check_jsonschema
 
 sys.path.insert(0, str(ROOT / "tools"))
 import notebooks as nbs  # noqa: E402
@@ -25,13 +24,7 @@ CITATION = ROOT / "CITATION.cff"
 
 
 def validate(path: Path) -> subprocess.CompletedProcess:
-    program = shutil.which("check-jsonschema", path=str(Path(sys.executable).parent))
-    schema = "vendor.citation-file-format"
-    return subprocess.run(
-        [program or "check-jsonschema", "--builtin-schema", schema, str(path)],
-        capture_output=True,
-        text=True,
-    )
+    return check_jsonschema("vendor.citation-file-format", path)
 
 
 def test_the_citation_file_is_valid_and_cites_this_edition():

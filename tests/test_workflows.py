@@ -7,25 +7,18 @@
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
-from conftest import ROOT
+from conftest import ROOT, check_jsonschema
 
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
 
 
 def validate(*paths: Path) -> subprocess.CompletedProcess:
-    program = shutil.which("check-jsonschema", path=str(Path(sys.executable).parent))
-    return subprocess.run(
-        [program or "check-jsonschema", "--builtin-schema", "vendor.github-workflows", *paths],
-        capture_output=True,
-        text=True,
-    )
+    return check_jsonschema("vendor.github-workflows", *paths)
 
 
 def test_there_are_workflows():
