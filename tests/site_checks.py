@@ -693,7 +693,7 @@ def _answers(spec: dict) -> tuple[str, str]:
     if spec["kind"] == "choice":
         return str((spec["answer"] + 1) % 2), str(spec["answer"])
     wrong = spec["answer"] + 2 * spec["tolerance"] + 1
-    return f"{wrong:g}", f"{spec['answer']:g}"
+    return f"{wrong:.12g}", f"{spec['answer']:.12g}"  # as typed: every digit of a large count
 
 
 def self_check_problems(page, expected: int) -> list[str]:

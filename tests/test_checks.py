@@ -40,7 +40,17 @@ def test_a_stub_is_not_done_yet_and_says_what_to_do():
     verdict = checks.ch4_output_size(stub)
     assert verdict.status == checks.NOT_DONE and not verdict
     assert verdict.message.startswith("Not done yet: stub still raises NotImplementedError")
-    assert "Replace the `raise` line" in verdict.message and repr(verdict) == verdict.message
+    assert "Replace the `raise` line" in verdict.message
+
+
+def test_a_verdict_prints_its_message_in_lines_that_fit_a_code_block():
+    message = "Not right yet: " + "word " * 60 + "\n  an indented line " + "more " * 30
+    shown = str(checks.Verdict("ch0", checks.WRONG, message.strip()))
+    lines = shown.splitlines()
+    assert len(lines) > 4 and max(map(len, lines)) <= checks.WIDTH
+    assert shown.split() == message.split()  # the same words, in the same order
+    assert lines[0].startswith("Not right yet") and lines[-1].startswith("  ")  # indent kept
+    assert repr(checks.Verdict("ch0", checks.RIGHT, "Right: short")) == "Right: short"
 
 
 def test_an_error_in_the_learners_code_is_reported_not_raised():

@@ -5,7 +5,9 @@ in a kernel of a fresh virtual environment. By default that environment holds Co
 versions (``tests/colab_versions.txt``, on Python 3.13 as on Colab where this machine has it),
 but not the course package: the notebook's setup cell installs that, from this checkout, because
 ``CNN_COURSE_PIP_SOURCE`` points there (on Colab the default, the repository, is used). This
-proves the Colab path as learners meet it, and that no chapter leans on files beside it. One
+proves the Colab path as learners meet it, and that no chapter leans on files beside it. The two
+long trainings (chapters 6 and 9) run on fewer images there (``SHORTER`` in ``colab_like.py``):
+the same code in Colab's set, while nbval runs them in full in the course's own set. One
 environment serves every notebook of the run, and the tests of ``test_environments.py`` share it
 (``environment_registry`` in ``conftest.py``).
 
@@ -35,8 +37,8 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from colab_like import SECTION, SELECT_ENV, nbs, selected_notebooks
-from conftest import usable_environment
+from colab_like import SECTION, SELECT_ENV, SHORTER, nbs, selected_notebooks, shortened
+from conftest import ROOT, usable_environment
 from reporting import report
 
 
@@ -88,3 +90,18 @@ def test_a_notebook_without_the_setup_cell_fails_alone(colab_like, tmp_path):
     notebook = _notebook(tmp_path / "no_setup.ipynb", "import utils")
     problems, _ = run_in_background(colab_like, notebook, tmp_path / "run")
     assert len(problems) == 1 and "No module named 'utils'" in problems[0], problems
+
+
+def test_the_shortened_trainings_match_their_chapters():
+    for name, replacements in SHORTER.items():
+        nb = shortened(ROOT / "book" / name)
+        source = "\n".join(cell.source for cell in nb.cells)
+        for old, new in replacements:
+            assert new in source and old not in source, f"{name}: {old!r} was not shortened"
+
+
+def test_a_shortening_that_no_longer_matches_is_an_error(tmp_path, monkeypatch):
+    chapter = _notebook(tmp_path / "06_training.ipynb", "model, history = train(x, y)")
+    monkeypatch.setitem(SHORTER, chapter.name, (("train(x_train, y_train)", "train(x, y)"),))
+    with pytest.raises(ValueError, match="found 0 times: update SHORTER"):
+        shortened(chapter)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import textwrap
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -27,6 +28,7 @@ from typing import Any
 NOT_DONE = "not done"
 WRONG = "wrong"
 RIGHT = "right"
+WIDTH = 88  # characters a verdict's line may take: what a code block shows without scrolling
 
 
 @dataclass(frozen=True)
@@ -45,7 +47,12 @@ class Verdict:
         return self.passed
 
     def __repr__(self) -> str:
-        return self.message
+        """The message, its lines wrapped to fit a notebook's or the book's code block."""
+        return "\n".join(
+            textwrap.fill(line, WIDTH, subsequent_indent=line[: len(line) - len(line.lstrip())])
+            or line
+            for line in self.message.splitlines()
+        )
 
     __str__ = __repr__
 
