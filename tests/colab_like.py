@@ -23,7 +23,7 @@ import notebooks as nbs  # noqa: E402
 
 SET_ENV = "CNN_COURSE_COLAB_SET"
 SELECT_ENV = "CNN_COURSE_COLAB_LIKE"
-CELL_TIMEOUT = 1200  # seconds, as for nbval
+CELL_TIMEOUT = 2400  # seconds, as for nbval: a guard against a hang, not a speed limit
 PACKAGE = environments.package_name()
 SECTION = "Colab-like run (the notebook alone, in a fresh environment)"
 # Run by the environment's own Python: execute a notebook in place with that environment's

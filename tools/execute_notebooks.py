@@ -54,7 +54,7 @@ def execute(path: Path, timeout: int) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("paths", nargs="*", type=Path)
-    parser.add_argument("--timeout", type=int, default=1200, help="seconds per cell")
+    parser.add_argument("--timeout", type=int, default=2400, help="seconds per cell")
     args = parser.parse_args()
     os.environ["IPYTHONDIR"] = str(nbs.ROOT / ".ipython")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
