@@ -5,6 +5,7 @@ padding, and the frames of an animation with the cells of the feature map.
 """
 
 import base64
+import io
 import itertools
 import re
 
@@ -334,3 +335,132 @@ def test_the_architecture_diagram_agrees_with_the_summary(padding):
         assert any(block["name"] in label and shape in label for label in labels), block
     assert len(ax.patches) == len(blocks)
     plt.close(ax.figure)
+
+
+# draw_conv_layer_step and conv_layer_animation: several channels, several filters
+
+
+def tf_layer(image, bank, bias, stride, padding):
+    """Reference: tf.nn.conv2d of an (H, W, C) image with a (kh, kw, C, K) bank, plus the bias."""
+    pads = np_padding(image[:, :, 0], bank[:, :, 0, 0], stride, padding)
+    result = tf.nn.conv2d(
+        image[np.newaxis].astype("float64"),
+        bank.astype("float64"),
+        strides=stride,
+        padding=[[0, 0], list(pads[0]), list(pads[1]), [0, 0]],
+    )
+    return result.numpy()[0] + bias
+
+
+LAYER_GRID = [
+    ((5, 5, 3), (3, 3), 2, 1, 2),  # the chapter's case: 3 channels, 2 filters, pad 1, stride 2
+    ((4, 5, 2), (2, 3), 2, "same", 3),
+    ((4, 4, 1), (2, 2), 1, "valid", 2),
+    ((3, 3, 4), (3, 3), 1, 0, 1),
+]
+
+
+@pytest.mark.parametrize("shape,kernel_shape,stride,padding,filters", LAYER_GRID)
+def test_conv_layer_animation_adds_the_channel_sums_and_the_bias_as_tensorflow_does(
+    shape, kernel_shape, stride, padding, filters
+):
+    image = RNG.integers(0, 4, shape)
+    channels = shape[2]
+    bank = RNG.integers(-2, 3, (*kernel_shape, channels, filters))
+    bias = RNG.integers(-2, 3, filters)
+    expected = tf_layer(image, bank, bias, stride, padding)
+    pads = np_padding(image[:, :, 0], bank[:, :, 0, 0], stride, padding)
+
+    anim = utils.conv_layer_animation(image, bank, bias, stride, padding)
+    cells = list(np.ndindex(expected.shape[:2]))
+    assert len(list(anim.new_frame_seq())) == filters * len(cells)
+    drawn = anim._fig.axes  # the inputs, the kernels, the maps, as made
+    inputs, kernels, maps = drawn[:channels], drawn[channels : 2 * channels], drawn[2 * channels :]
+    assert len(maps) == filters
+    frame = 0
+    for k in range(filters):
+        for i, j in cells:
+            anim._func(frame)
+            frame += 1
+            label = anim._fig.get_supxlabel()
+            assert label.startswith(f"map {k}[{i}, {j}] = ")
+            b = f"({bias[k]:g})" if bias[k] < 0 else f"{bias[k]:g}"
+            assert label.endswith(f" + bias {b} = {expected[i, j, k]:g}")
+            for c in range(channels):
+                input_ax, kernel_ax = inputs[c], kernels[c]
+                one_channel = tf_conv(image[:, :, c], bank[:, :, c, k], stride, padding)[i, j]
+                assert kernel_ax.get_xlabel() == f"sum {one_channel:g}"
+                np.testing.assert_array_equal(kernel_ax.images[0].get_array(), bank[:, :, c, k])
+                np.testing.assert_array_equal(
+                    input_ax.images[0].get_array(), np.pad(image[:, :, c], pads)
+                )
+                assert boxes(input_ax) == [(i * stride, j * stride, *kernel_shape)]
+            map_ax = maps[k]
+            assert boxes(map_ax) == [(i, j, 1, 1)]
+            assert len(map_ax.texts) == i * expected.shape[1] + j + 1
+            np.testing.assert_array_equal(map_ax.images[0].get_array(), expected[:, :, k])
+    # at the last frame, every map is filled in with TensorFlow's values
+    for k in range(filters):
+        assert labels(maps[k]) == [f"{v:g}" for v in expected[:, :, k].ravel()]
+
+
+def test_draw_conv_layer_step_fills_earlier_filters_and_leaves_later_ones_empty():
+    image = np.arange(27).reshape(3, 3, 3) % 5
+    bank = np.ones((2, 2, 3, 3))
+    axes = utils.draw_conv_layer_step(image, bank, None, (1, (0, 1)))
+    assert [len(axes[key]) for key in ("inputs", "kernels", "maps")] == [3, 3, 3]
+    assert [len(ax.texts) for ax in axes["maps"]] == [4, 2, 0]
+    window = image[0:2, 1:3]  # filter 1 at (0, 1), no padding, stride 1
+    assert axes["maps"][0].figure.get_supxlabel() == (
+        "map 1[0, 1] = "
+        + " + ".join(f"{s:g}" for s in window.sum(axis=(0, 1)))
+        + f" + bias 0 = {window.sum():g}"
+    )
+
+
+@pytest.mark.parametrize(
+    "kwargs,error,match",
+    [
+        ({"image": np.ones((4, 4))}, ValueError, r"image must be a numeric \(H, W, C\) array"),
+        ({"bank": np.ones((2, 2))}, ValueError, r"bank must be a numeric \(kh, kw, C, K\) array"),
+        ({"bank": np.ones((2, 2, 3, 2))}, ValueError, "kernels for 3 channels, the image has 2"),
+        ({"bias": [1, 2, 3]}, ValueError, "one number per filter, 2"),
+        ({"padding": "circular"}, ValueError, "padding must be an int, 'valid', 'same'"),
+        ({"stride": 0}, ValueError, "stride must be >= 1"),
+        ({"max_frames": 5}, ValueError, "8 output cells, one frame each, more than max_frames=5"),
+    ],
+)
+def test_conv_layer_animation_rejects_bad_input(kwargs, error, match):
+    arguments = {"image": np.ones((3, 3, 2)), "bank": np.ones((2, 2, 2, 2))} | kwargs
+    with pytest.raises(error, match=match):
+        utils.conv_layer_animation(**arguments)
+
+
+def test_draw_conv_layer_step_rejects_a_step_outside_the_layer_and_wrong_axes():
+    image, bank = np.ones((3, 3, 2)), np.ones((2, 2, 2, 2))
+    with pytest.raises(ValueError, match="one of 2 filters and a cell of the 2x2 feature maps"):
+        utils.draw_conv_layer_step(image, bank, None, (2, (0, 0)))
+    with pytest.raises(ValueError, match="one of 2 filters"):
+        utils.draw_conv_layer_step(image, bank, None, (0, (2, 0)))
+    _, axes = plt.subplots(1, 3)
+    wrong = {"inputs": list(axes[:2]), "kernels": list(axes[:2]), "maps": [axes[2]]}
+    with pytest.raises(TypeError, match="2 inputs, 2 kernels and 2 maps"):
+        utils.draw_conv_layer_step(image, bank, None, (0, (0, 0)), axes=wrong)
+    with pytest.raises(TypeError, match="axes must be a dict"):
+        utils.draw_conv_layer_step(image, bank, None, (0, (0, 0)), axes=axes)
+
+
+def test_animation_html_frames_are_palette_pngs_close_to_the_drawing():
+    from PIL import Image
+
+    anim = utils.conv_animation(np.arange(9).reshape(3, 3), np.ones((2, 2)))
+    anim._func(0)
+    anim._fig.canvas.draw()
+    drawn = np.asarray(anim._fig.canvas.buffer_rgba())[..., :3].astype(float)
+    html = utils.animation_html(anim).data
+    encoded = re.findall(r'frames\[0\] = "data:image/png;base64,([^"]+)"', html)[0]
+    frame = Image.open(io.BytesIO(base64.b64decode(encoded)))
+    assert frame.mode == "P" and len(frame.getcolors()) <= 256
+    # the frame is rendered at twice the resolution: compare it, halved, with the drawing
+    pixels = np.asarray(frame.convert("RGB").resize(drawn.shape[1::-1]), dtype=float)
+    assert np.mean(np.abs(pixels - drawn)) < 8  # of 255: the same picture

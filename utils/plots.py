@@ -6,13 +6,17 @@ what it drew, and never calls ``plt.show()``.
 
 from __future__ import annotations
 
+import base64
+import io
 import numbers
+import re
 
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib import animation
 from matplotlib.axes import Axes
 from matplotlib.patches import Rectangle
+from PIL import Image  # Pillow: a dependency of Matplotlib
 
 from ._validate import check_int, check_pair
 from .conv import conv2d, pad2d
@@ -454,6 +458,267 @@ def conv_animation(
     return animation.FuncAnimation(fig, draw, frames=len(positions), interval=interval)
 
 
+def _layer_setup(image, bank, bias, stride, padding):
+    """Checked arrays, padding and feature maps of one convolution layer (several channels)."""
+    image = np.asarray(image)
+    bank = np.asarray(bank)
+    if image.ndim != 3 or not np.issubdtype(image.dtype, np.number):
+        raise ValueError(f"image must be a numeric (H, W, C) array, got shape {image.shape}")
+    if bank.ndim != 4 or not np.issubdtype(bank.dtype, np.number):
+        raise ValueError(f"bank must be a numeric (kh, kw, C, K) array, got shape {bank.shape}")
+    if bank.shape[2] != image.shape[2]:
+        raise ValueError(
+            f"the bank has kernels for {bank.shape[2]} channels, the image has {image.shape[2]}"
+        )
+    bias = np.zeros(bank.shape[3]) if bias is None else np.asarray(bias, dtype=float)
+    if bias.shape != (bank.shape[3],):
+        raise ValueError(f"bias must hold one number per filter, {bank.shape[3]}, got {bias.shape}")
+    stride = check_pair("stride", stride, 1)
+    pads = _padding_pairs(image.shape[:2], bank.shape[:2], stride, padding)
+    padded = np.stack([pad2d(image[:, :, c], pads) for c in range(image.shape[2])], axis=-1)
+    maps = conv2d(image, bank, bias, stride=stride, padding=pads)
+    is_pad = np.ones(padded.shape[:2], dtype=bool)
+    (top, _), (left, _) = pads
+    is_pad[top : top + image.shape[0], left : left + image.shape[1]] = False
+    return image, bank, bias, stride, padded, is_pad, maps
+
+
+def _channel_sums(padded, bank, stride, k, position) -> np.ndarray:
+    """What each channel's kernel of filter ``k`` gives at ``position``, one number per channel."""
+    i, j = position
+    kh, kw = bank.shape[:2]
+    window = padded[i * stride[0] : i * stride[0] + kh, j * stride[1] : j * stride[1] + kw]
+    return (window * bank[:, :, :, k]).sum(axis=(0, 1))
+
+
+def _layer_sum_label(sums, bias, value, k, position, fmt) -> str:
+    terms = " + ".join(f"({_label(s, fmt)})" if s < 0 else _label(s, fmt) for s in sums)
+    b = f"({_label(bias, fmt)})" if bias < 0 else _label(bias, fmt)
+    return f"map {k}[{position[0]}, {position[1]}] = {terms} + bias {b} = {_label(value, fmt)}"
+
+
+def _layer_figure(padded, bank, maps):
+    """Axes for :func:`draw_conv_layer_step`: inputs on top, kernels below, maps on the right."""
+    channels, filters = padded.shape[2], bank.shape[3]
+    cell = 0.28  # inches per grid cell: three channels side by side fit a page
+    wide = channels * padded.shape[1] + maps.shape[1]
+    fig_w = cell * wide + 0.6 * (channels + 1) + 0.4
+    tall = max(padded.shape[0] + bank.shape[0], filters * maps.shape[0])
+    fig_h = cell * tall + 2.2
+    fig = plt.figure(figsize=(fig_w, fig_h))
+    grid = fig.add_gridspec(
+        2,
+        channels + 1,
+        width_ratios=[padded.shape[1]] * channels + [maps.shape[1]],
+        height_ratios=[padded.shape[0], bank.shape[0]],
+        left=0.2 / fig_w,
+        right=1 - 0.2 / fig_w,
+        top=1 - 0.4 / fig_h,
+        bottom=0.8 / fig_h,
+        hspace=0.9 / (cell * tall / 2),
+    )
+    inputs = [fig.add_subplot(grid[0, c]) for c in range(channels)]
+    kernels = [fig.add_subplot(grid[1, c]) for c in range(channels)]
+    column = grid[:, channels].subgridspec(filters, 1, hspace=0.9 / (cell * maps.shape[0]))
+    maps_axes = [fig.add_subplot(column[k, 0]) for k in range(filters)]
+    return {"inputs": inputs, "kernels": kernels, "maps": maps_axes}
+
+
+def draw_conv_layer_step(
+    image,
+    bank,
+    bias=None,
+    step=(0, (0, 0)),
+    stride=1,
+    padding=0,
+    axes=None,
+    *,
+    fmt: str = "{:g}",
+):
+    """Draw one step of a convolution layer over several channels, with several filters.
+
+    The top row shows the input channels (zero-padded cells greyed) with the window; below each,
+    the kernel that filter ``k`` applies to that channel, labelled with the sum of their
+    products; on the right, the feature maps, filled in up to the current cell. The figure's
+    bottom line adds it up: the channel sums plus the filter's bias give the feature-map value.
+
+    Parameters
+    ----------
+    image : (H, W, C) array
+        A small input with ``C`` channels.
+    bank : (kh, kw, C, K) array
+        ``K`` filters, Keras' layout for ``Conv2D`` weights.
+    bias : None or (K,) array
+        One bias per filter (zeros when None).
+    step : (k, (row, col))
+        The filter and the feature-map cell being computed; earlier filters' maps are full.
+    stride, padding
+        As in :func:`draw_conv_step`.
+    axes : dict, optional
+        ``{"inputs": C Axes, "kernels": C Axes, "maps": K Axes}``; a new figure when None.
+    fmt : str
+        Format of the numbers.
+
+    Returns
+    -------
+    dict
+        ``{"inputs": [...], "kernels": [...], "maps": [...]}``, lists of matplotlib Axes.
+
+    Examples
+    --------
+    >>> image = np.arange(18).reshape(3, 3, 2) % 4
+    >>> bank = np.ones((2, 2, 2, 1))
+    >>> axes = draw_conv_layer_step(image, bank, [1], (0, (1, 0)))
+    >>> axes["maps"][0].figure.get_supxlabel()
+    'map 0[1, 0] = 4 + 8 + bias 1 = 13'
+    >>> plt.close(axes["maps"][0].figure)
+    """
+    image, bank, bias, stride, padded, is_pad, maps = _layer_setup(
+        image, bank, bias, stride, padding
+    )
+    k, position = step
+    k = check_int("filter", k, 0)
+    i, j = check_pair("position", position, 0)
+    if k >= bank.shape[3] or i >= maps.shape[0] or j >= maps.shape[1]:
+        raise ValueError(
+            f"step must name one of {bank.shape[3]} filters and a cell of the "
+            f"{maps.shape[0]}x{maps.shape[1]} feature maps, got {step!r}"
+        )
+    channels, filters = image.shape[2], bank.shape[3]
+    if axes is None:
+        axes = _layer_figure(padded, bank, maps)
+    sizes = {"inputs": channels, "kernels": channels, "maps": filters}
+    if (
+        not isinstance(axes, dict)
+        or {key: len(axes.get(key, ())) for key in sizes} != sizes
+        or not all(isinstance(ax, Axes) for key in sizes for ax in axes[key])
+    ):
+        raise TypeError(
+            f"axes must be a dict of matplotlib Axes: {channels} inputs, {channels} kernels and "
+            f"{filters} maps"
+        )
+    kh, kw = bank.shape[:2]
+    sums = _channel_sums(padded, bank, stride, k, (i, j))
+    limit = np.abs(bank).max() or 1
+    for c in range(channels):
+        draw_grid(
+            padded[:, :, c],
+            axes["inputs"][c],
+            title=f"input channel {c}",
+            highlight=(i * stride[0], j * stride[1], kh, kw),
+            shade=is_pad,
+            fmt=fmt,
+        )
+        kernel_ax = axes["kernels"][c]
+        draw_grid(
+            bank[:, :, c, k],
+            kernel_ax,
+            title=f"filter {k}, channel {c}",
+            cmap=SIGNED_CMAP,
+            vmin=-limit,
+            vmax=limit,
+            fmt=fmt,
+        )
+        kernel_ax.set_axis_on()
+        kernel_ax.set_xticks([])
+        kernel_ax.set_yticks([])
+        kernel_ax.set_xlabel(f"sum {_label(sums[c], fmt)}", fontsize=SUM_FONTSIZE)
+    for m in range(filters):
+        filled = np.zeros(maps.shape[:2], dtype=bool)
+        if m < k:
+            filled[:] = True
+        elif m == k:
+            filled.flat[: i * maps.shape[1] + j + 1] = True
+        draw_grid(
+            maps[:, :, m],
+            axes["maps"][m],
+            title=f"map {m}, bias {_label(bias[m], fmt)}",
+            cmap="Greens",
+            vmin=maps.min(),
+            vmax=maps.max(),
+            mask=filled,
+            highlight=(i, j, 1, 1) if m == k else None,
+            fmt=fmt,
+        )
+    axes["maps"][0].figure.supxlabel(
+        _layer_sum_label(sums, bias[k], maps[i, j, k], k, (i, j), fmt), fontsize=SUM_FONTSIZE
+    )
+    return axes
+
+
+def conv_layer_animation(
+    image,
+    bank,
+    bias=None,
+    stride=1,
+    padding=0,
+    *,
+    interval: int = 900,
+    fmt: str = "{:g}",
+    max_frames: int = MAX_ANIMATION_FRAMES,
+):
+    """Animate a convolution layer: every filter over every channel, one output cell per frame.
+
+    The frames run through filter 0's feature map in reading order, then filter 1's, and so on;
+    each is drawn with :func:`draw_conv_layer_step`, so each shows how the channel sums and the
+    bias make one value of the output.
+
+    Parameters
+    ----------
+    image, bank, bias, stride, padding, fmt
+        As in :func:`draw_conv_layer_step`.
+    interval : int
+        Milliseconds between frames, ``>= 1``.
+    max_frames : int
+        Refuse to make more frames than this.
+
+    Returns
+    -------
+    matplotlib.animation.FuncAnimation
+        Show it with :func:`animation_html`.
+
+    Examples
+    --------
+    >>> anim = conv_layer_animation(np.ones((3, 3, 2)), np.ones((2, 2, 2, 2)))
+    >>> animation_html(anim).data.count('"data:image/png')  # 2 filters x 4 cells
+    8
+    """
+    image, bank, bias, stride, _, _, maps = _layer_setup(image, bank, bias, stride, padding)
+    interval = check_int("interval", interval, 1)
+    max_frames = check_int("max_frames", max_frames, 1)
+    steps = [(k, position) for k in range(bank.shape[3]) for position in np.ndindex(maps.shape[:2])]
+    if len(steps) > max_frames:
+        raise ValueError(
+            f"the layer has {len(steps)} output cells, one frame each, more than "
+            f"max_frames={max_frames}: animate a smaller image or fewer filters"
+        )
+    axes = draw_conv_layer_step(image, bank, bias, steps[0], stride, padding, fmt=fmt)
+
+    def draw(frame):
+        for ax in (ax for group in axes.values() for ax in group):
+            ax.clear()
+        draw_conv_layer_step(image, bank, bias, steps[frame], stride, padding, axes, fmt=fmt)
+        return []
+
+    return animation.FuncAnimation(
+        axes["maps"][0].figure, draw, frames=len(steps), interval=interval
+    )
+
+
+# A frame of Matplotlib's HTML player: a base64 PNG, its lines joined by backslash-newlines.
+_FRAME = re.compile(r'"data:image/png;base64,([A-Za-z0-9+/=\\\n]+)"')
+
+
+def _palette_png(encoded: str) -> str:
+    """A base64 PNG frame again, with at most 256 colours: a third of the bytes for a diagram."""
+    raw = base64.b64decode(encoded.replace("\\\n", ""))
+    with Image.open(io.BytesIO(raw)) as image:
+        palette = image.convert("RGB").quantize(256, dither=0)  # 0: no dithering
+    out = io.BytesIO()
+    palette.save(out, format="PNG", optimize=True)
+    return base64.b64encode(out.getvalue()).decode("ascii")
+
+
 def animation_html(anim):
     """Return an animation as HTML with a player, and close its figure.
 
@@ -486,6 +751,7 @@ def animation_html(anim):
     with plt.rc_context({"savefig.dpi": 2 * figure.dpi}):
         html = anim.to_jshtml(default_mode="loop")
     html = html.replace('<img id="_anim_img', f'<img style="width: {width}px" id="_anim_img', 1)
+    html = _FRAME.sub(lambda match: f'"data:image/png;base64,{_palette_png(match[1])}"', html)
     plt.close(figure)
     expected = getattr(anim, "_save_count", None)
     embedded = html.count('"data:image/')
