@@ -744,3 +744,47 @@ def your_turn_problems(page, expected: int) -> list[str]:
         if not text.strip().startswith("Right:"):
             problems.append(f"solution {index + 1}: its checker's 'Right' is not under it")
     return problems
+
+
+PHONE = {"width": 390, "height": 844}  # a phone held upright, in CSS pixels
+
+_PAGE_OVERFLOW_JS = """
+() => {
+  const width = document.documentElement.clientWidth;
+  const scrolls = (el) => {
+    for (let a = el.parentElement; a; a = a.parentElement) {
+      const style = getComputedStyle(a);
+      if (['auto', 'scroll', 'hidden', 'clip'].includes(style.overflowX) && a !== document.body
+          && a !== document.documentElement) return true;
+    }
+    return false;
+  };
+  const wide = [...document.querySelectorAll('body *')].filter((el) => {
+    if (el.offsetParent === null) return false;
+    const box = el.getBoundingClientRect();
+    return box.right > width + 1 && box.width > 0 && !scrolls(el);
+  });
+  // only the outermost of nested offenders
+  const outer = wide.filter((el) => !wide.some((other) => other !== el && other.contains(el)));
+  return {
+    page: document.documentElement.scrollWidth - width,
+    elements: outer.slice(0, 8).map((el) => {
+      const text = (el.textContent || el.getAttribute('alt') || '').trim().slice(0, 50);
+      const right = Math.round(el.getBoundingClientRect().right - width);
+      return `${el.tagName.toLowerCase()}.${[...el.classList].join('.')} ${right} px out: ${text}`;
+    }),
+  };
+}
+"""
+
+
+def page_overflow_problems(page) -> list[str]:
+    """Why the page scrolls sideways at its viewport's width: the elements that stick out.
+
+    Elements inside a box that scrolls by itself (a code block) do not count: they do not move
+    the page.
+    """
+    found = page.evaluate(_PAGE_OVERFLOW_JS)
+    if found["page"] <= 1 and not found["elements"]:
+        return []
+    return [f"the page is {found['page']} px wider than the screen"] + found["elements"]

@@ -245,3 +245,13 @@ def test_your_turn_solutions_hide_their_code_and_show_their_check(entry, context
     expected = len(nbs.your_turn_pairs(nbs.read(ROOT / f"{entry}.ipynb")))
     problems = on_page(context, site, entry, lambda page: sc.your_turn_problems(page, expected))
     _fail_on(problems, entry, "'your turn' solutions")
+
+
+@pytest.mark.parametrize("entry", ENTRIES)
+def test_no_page_scrolls_sideways_on_a_phone(entry, browser, site):
+    context = browser.new_context(viewport=dict(sc.PHONE), is_mobile=True, has_touch=True)
+    try:
+        problems = on_page(context, site, entry, sc.page_overflow_problems)
+    finally:
+        context.close()
+    _fail_on(problems, entry, f"sideways scrolling on a phone ({sc.PHONE['width']} px wide)")
