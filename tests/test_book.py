@@ -1,7 +1,16 @@
-"""The HTML book builds with warnings as errors, and every chapter becomes a page."""
+"""The HTML book builds with warnings as errors, every chapter becomes a page, and every Colab
+link opens a notebook that the repository holds, at the branch the book names."""
+
+import re
+import subprocess
+import sys
 
 import yaml
 from conftest import ROOT
+from reporting import report
+
+sys.path.insert(0, str(ROOT / "tools"))
+import notebooks as nbs  # noqa: E402
 
 
 def toc_files():
@@ -25,3 +34,41 @@ def test_notebook_pages_show_their_stored_outputs(built_book):
         if (ROOT / f"{entry}.ipynb").exists():
             html = (built_book / f"{entry}.html").read_text()
             assert "cell_output" in html, f"{entry}.html shows no cell outputs"
+
+
+COLAB_LINK = re.compile(r"https://colab\.research\.google\.com/github/([^\s\"'<>)]+)")
+
+
+def colab_targets(text: str) -> list[str]:
+    """The ``owner/repo/blob/ref/path`` part of every Colab link in ``text``."""
+    return COLAB_LINK.findall(text)
+
+
+def test_every_colab_link_opens_a_notebook_the_repository_holds(built_book):
+    url, branch = nbs.repository()
+    repository = url.split("github.com/", 1)[1].removesuffix(".git")
+    sources = {f"{entry}.html": (built_book / f"{entry}.html").read_text() for entry in toc_files()}
+    sources |= {path.name: path.read_text() for path in nbs.notebooks()}
+    sources["README.md"] = (ROOT / "README.md").read_text()
+    tracked = set(
+        subprocess.run(
+            ["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True
+        ).stdout.split()
+    )
+    problems, links = [], 0
+    for where, text in sources.items():
+        for target in colab_targets(text):
+            links += 1
+            prefix = f"{repository}/blob/{branch}/"
+            if not target.startswith(prefix):
+                problems.append(f"{where}: {target} is not {prefix}...")
+            elif target.removeprefix(prefix) not in tracked:
+                problems.append(f"{where}: {target}: no such file in the repository")
+    report("book: Colab links checked", f"{links} links, to {repository} at {branch}")
+    assert links >= 2 * len(nbs.notebooks())  # a badge and a launch button per chapter at least
+    assert not problems, "\n".join(problems)
+
+
+def test_a_colab_link_to_a_missing_notebook_is_found():
+    text = "[x](https://colab.research.google.com/github/o/r/blob/main/book/99_none.ipynb)"
+    assert colab_targets(text) == ["o/r/blob/main/book/99_none.ipynb"]
