@@ -176,6 +176,7 @@ LOAD_IMAGES = """async () => {
     src: img.currentSrc || img.src,
     attribute: (img.getAttribute('src') || '').slice(0, 120),
     naturalWidth: img.naturalWidth,
+    alt: img.getAttribute('alt'),
   }));
 }"""
 
@@ -352,6 +353,24 @@ def image_problems(page: PageVisit) -> list[str]:
         if local and not image["naturalWidth"]:
             broken.append(f"image does not load: {image['attribute'] or src[:120]}")
     return broken
+
+
+def alt_problems(page: PageVisit) -> list[str]:
+    """Images without a text alternative, or whose alt text is only a file's name or path.
+
+    The theme's own images (its logos) have theirs; every figure and animation of the chapters
+    gets one written for it (``mystnb: image: alt`` in the cell's metadata, ``alt=`` of
+    ``utils.animation_html``).
+    """
+    problems = []
+    for image in page.images:
+        alt = (image.get("alt") or "").strip()
+        name = image["attribute"] or image["src"][:60]
+        if not alt:
+            problems.append(f"no alt text: {name}")
+        elif re.search(r"\.(png|jpe?g|svg|gif)$", alt, re.IGNORECASE) or "_images/" in alt:
+            problems.append(f"alt text is a file name: {alt[:80]}")
+    return problems
 
 
 class _Anchors(html.parser.HTMLParser):

@@ -123,6 +123,11 @@ def test_every_image_loads(entry, visits):
 
 
 @pytest.mark.parametrize("entry", ENTRIES)
+def test_every_image_has_a_text_alternative(entry, visits):
+    _fail_on(sc.alt_problems(visits(entry)), entry, "images without alt text")
+
+
+@pytest.mark.parametrize("entry", ENTRIES)
 def test_every_internal_link_and_anchor_resolves(entry, visits, site):
     _fail_on(sc.link_problems(visits(entry), site.url, site.folder), entry, "dead links")
 

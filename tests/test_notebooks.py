@@ -247,3 +247,67 @@ def test_the_interactive_layout_is_checked_and_fixed():
     ]
     assert nb.cells[1].metadata["tags"] == ["hide-input"]
     assert nb.cells[3].metadata["cellView"] == "form"
+
+
+ALT_MIN_LENGTH = 40  # characters: a sentence that says what the figure shows, not a label
+_ANIMATION_IMG = re.compile(r'<img style="width: \d+px"(?: alt="([^"]*)")? id="_anim_img')
+
+
+def alt_text_problems(nb) -> list[str]:
+    """Figures and animations of a notebook without alt text written for them.
+
+    A figure's alt text lives in its cell's metadata (``mystnb: image: alt``), where MyST-NB reads
+    it for the HTML book, so it survives re-execution; a cell holds one figure, so that the text
+    belongs to it. An animation's is the ``alt`` of ``utils.animation_html``, stored in its HTML.
+    """
+    problems = []
+    for index, cell in enumerate(nb["cells"]):
+        if cell["cell_type"] != "code":
+            continue
+        figures = sum("image/png" in output.get("data", {}) for output in cell["outputs"])
+        alt = cell["metadata"].get("mystnb", {}).get("image", {}).get("alt", "")
+        if figures > 1:
+            problems.append(f"cell {index} holds {figures} figures: one per cell, each described")
+        if figures and len(alt.strip()) < ALT_MIN_LENGTH:
+            problems.append(f"cell {index}: its figure has no alt text in mystnb.image.alt")
+        for output in cell["outputs"]:
+            html = "".join(output.get("data", {}).get("text/html", ""))
+            for described in _ANIMATION_IMG.findall(html):
+                if len(described.strip()) < ALT_MIN_LENGTH:
+                    problems.append(f"cell {index}: an animation without alt= in animation_html")
+    return problems
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_every_figure_and_animation_has_alt_text_written_for_it(path):
+    nb = json.loads(path.read_text())
+    problems = alt_text_problems(nb)
+    assert not problems, f"{path.name}:\n  " + "\n  ".join(problems)
+
+
+def test_a_figure_or_animation_without_alt_text_is_found():
+    figure = {"output_type": "display_data", "data": {"image/png": "x"}, "metadata": {}}
+    player = '<img style="width: 400px" id="_anim_img0">'
+    described = "A kernel of ones slides over a 3x3 image, one window per frame"
+    nb = {
+        "cells": [
+            {"cell_type": "code", "metadata": {}, "outputs": [figure]},
+            {"cell_type": "code", "metadata": {}, "outputs": [figure, figure]},
+            {
+                "cell_type": "code",
+                "metadata": {"mystnb": {"image": {"alt": described}}},
+                "outputs": [figure],
+            },
+            {
+                "cell_type": "code",
+                "metadata": {},
+                "outputs": [{"output_type": "display_data", "data": {"text/html": player}}],
+            },
+        ]
+    }
+    assert alt_text_problems(nb) == [
+        "cell 0: its figure has no alt text in mystnb.image.alt",
+        "cell 1 holds 2 figures: one per cell, each described",
+        "cell 1: its figure has no alt text in mystnb.image.alt",
+        "cell 3: an animation without alt= in animation_html",
+    ]

@@ -464,3 +464,15 @@ def test_animation_html_frames_are_palette_pngs_close_to_the_drawing():
     # the frame is rendered at twice the resolution: compare it, halved, with the drawing
     pixels = np.asarray(frame.convert("RGB").resize(drawn.shape[1::-1]), dtype=float)
     assert np.mean(np.abs(pixels - drawn)) < 8  # of 255: the same picture
+
+
+def test_animation_html_gives_the_frames_their_alt_text_and_the_slider_a_name():
+    anim = utils.conv_animation(np.arange(9).reshape(3, 3), np.ones((2, 2)))
+    html = utils.animation_html(anim, alt='A 2x2 kernel of ones slides over "a" 3x3 image').data
+    assert 'alt="A 2x2 kernel of ones slides over &quot;a&quot; 3x3 image"' in html
+    assert 'class="anim-slider" aria-label="Frame"' in html
+    bare = utils.animation_html(utils.conv_animation(np.ones((3, 3)), np.ones((2, 2)))).data
+    assert " alt=" not in bare  # no alt text unless the caller writes one (a test of the book
+    # fails on an animation without it)
+    with pytest.raises(ValueError, match="alt must be a text"):
+        utils.animation_html(utils.conv_animation(np.ones((3, 3)), np.ones((2, 2))), alt="  ")

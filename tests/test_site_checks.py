@@ -418,3 +418,30 @@ def test_checks_run_offline_only_on_the_served_site():
     assert sc.local_target("https://example.org/x.html", BASE, ROOT) is None
     assert sc.local_target(BASE + "a%20b.html#x", BASE, ROOT) == ROOT / "a b.html"
     assert sc.local_target(BASE, BASE, ROOT) == ROOT / "index.html"
+
+
+def test_alt_problems_find_missing_and_file_name_alt_texts():
+    def image(alt):
+        return {
+            "src": "http://x/_images/a.png",
+            "attribute": "../_images/a.png",
+            "alt": alt,
+            "naturalWidth": 10,
+        }
+
+    page = sc.PageVisit(
+        url=BASE,
+        images=[
+            image("A 3x3 kernel slides over the image"),
+            image(None),
+            image(""),
+            image("../_images/834bdadd.png"),
+            image("figure.PNG"),
+        ],
+    )
+    assert sc.alt_problems(page) == [
+        "no alt text: ../_images/a.png",
+        "no alt text: ../_images/a.png",
+        "alt text is a file name: ../_images/834bdadd.png",
+        "alt text is a file name: figure.PNG",
+    ]

@@ -7,6 +7,7 @@ what it drew, and never calls ``plt.show()``.
 from __future__ import annotations
 
 import base64
+import html as html_module
 import io
 import numbers
 import re
@@ -719,7 +720,7 @@ def _palette_png(encoded: str) -> str:
     return base64.b64encode(out.getvalue()).decode("ascii")
 
 
-def animation_html(anim):
+def animation_html(anim, alt: str | None = None):
     """Return an animation as HTML with a player, and close its figure.
 
     The frames are embedded as images and the player is plain JavaScript, so it works in the
@@ -730,6 +731,9 @@ def animation_html(anim):
     ----------
     anim : matplotlib.animation.Animation
         Such as :func:`conv_animation` returns.
+    alt : str, optional
+        The text alternative of the animation, for readers who cannot see it: what it shows and
+        what to notice. It becomes the frames' ``alt`` text; every animation of the book has one.
 
     Returns
     -------
@@ -750,7 +754,14 @@ def animation_html(anim):
     width = round(figure.get_figwidth() * figure.dpi)
     with plt.rc_context({"savefig.dpi": 2 * figure.dpi}):
         html = anim.to_jshtml(default_mode="loop")
-    html = html.replace('<img id="_anim_img', f'<img style="width: {width}px" id="_anim_img', 1)
+    if alt is not None and not (isinstance(alt, str) and alt.strip()):
+        raise ValueError("alt must be a text that says what the animation shows")
+    described = f' alt="{html_module.escape(alt.strip())}"' if alt else ""
+    html = html.replace(
+        '<img id="_anim_img', f'<img style="width: {width}px"{described} id="_anim_img', 1
+    )
+    # The slider gets a name that screen readers announce (the buttons have theirs).
+    html = html.replace('class="anim-slider"', 'class="anim-slider" aria-label="Frame"', 1)
     html = _FRAME.sub(lambda match: f'"data:image/png;base64,{_palette_png(match[1])}"', html)
     plt.close(figure)
     expected = getattr(anim, "_save_count", None)
