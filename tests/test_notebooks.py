@@ -185,6 +185,19 @@ def test_the_solution_check_finds_a_solution_left_in_view():
     assert nbs.solution_problems(shown) == []
 
 
+def test_hidden_cells_keep_their_alt_text_and_nothing_else_of_their_own():
+    nb = nbs.read(NOTEBOOKS[1])
+    solution = nbs.solutions(nb)[0]
+    alt = {"alt": "Two feature maps side by side, the pooled one half the size"}
+    solution.metadata["mystnb"]["image"] = alt
+    assert nbs.solution_problems(nb) == []  # alt text is the cell's own: allowed
+    solution.metadata["scrolled"] = True
+    assert nbs.solution_problems(nb) == ["solution 1: not hidden whole (metadata differ)"]
+    nbs.hide_solutions(nb)
+    assert nbs.solution_problems(nb) == [] and solution.metadata["mystnb"]["image"] == alt
+    assert "scrolled" not in nbs.solutions(nb)[0].metadata
+
+
 DEVICE_DEPENDENT = re.compile(
     r"list_(physical|logical)_devices|gpu_device_name|is_gpu_available|is_built_with_cuda"
     r"|Strategy\(|strategy\.|worker_devices|num_replicas_in_sync"

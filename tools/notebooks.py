@@ -97,6 +97,25 @@ def solution_heading_metadata(number: int) -> dict:
     return {"id": solution_id(number), "tags": ["remove-cell"]}
 
 
+def _layout(metadata) -> dict:
+    """A cell's metadata without its own alt text (``mystnb.image``), which the layouts keep."""
+    layout = json.loads(json.dumps(metadata))
+    mystnb = layout.get("mystnb", {})
+    mystnb.pop("image", None)
+    if "mystnb" in layout and not mystnb:
+        del layout["mystnb"]
+    return layout
+
+
+def _with_kept(layout: dict, metadata) -> nbformat.NotebookNode:
+    """``layout`` plus the cell's own alt text (``mystnb.image``), when it has one."""
+    kept = json.loads(json.dumps(layout))
+    image = metadata.get("mystnb", {}).get("image")
+    if image is not None:
+        kept.setdefault("mystnb", {})["image"] = json.loads(json.dumps(image))
+    return nbformat.from_dict(kept)
+
+
 def solution_metadata(number: int, tags: list[str]) -> dict:
     """A solution cell: hidden whole in the HTML book (``hide-cell``, with a toggle that names
     the exercise), source and outputs hidden in JupyterLab (``jupyter``), outputs collapsed in
@@ -153,7 +172,7 @@ def solution_problems(nb) -> list[str]:
             heading.metadata != solution_heading_metadata(number)
         ):
             problems.append(f"solution {number}: its heading's id or metadata differ")
-        if code.cell_type != "code" or code.metadata != solution_metadata(
+        if code.cell_type != "code" or _layout(code.metadata) != solution_metadata(
             number, code.metadata.get("tags", [])
         ):
             problems.append(f"solution {number}: not hidden whole (metadata differ)")
@@ -172,8 +191,8 @@ def hide_solutions(nb) -> None:
             solution_heading(number), metadata=solution_heading_metadata(number)
         )
         heading["id"] = solution_id(number)
-        code.metadata = nbformat.NotebookNode(
-            solution_metadata(number, code.metadata.get("tags", []))
+        code.metadata = _with_kept(
+            solution_metadata(number, code.metadata.get("tags", [])), code.metadata
         )
         tail += [heading, code]
     nb.cells = nb.cells[: index + 1] + tail
@@ -234,13 +253,13 @@ def interactive_problems(nb) -> list[str]:
     for stub, solution in your_turn_pairs(nb):
         if solution is None:
             problems.append(f"cell {stub + 1}: a 'your turn' cell without a solution after it")
-        elif nb.cells[solution].metadata != YOUR_TURN_SOLUTION_METADATA:
+        elif _layout(nb.cells[solution].metadata) != YOUR_TURN_SOLUTION_METADATA:
             problems.append(f"cell {solution + 1}: a 'your turn' solution not hidden (metadata)")
     for index in self_check_cells(nb):
         cell = nb.cells[index]
         if not cell.source.startswith(SELF_CHECK_TITLE):
             problems.append(f"cell {index + 1}: a self-check must start with '{SELF_CHECK_TITLE}'")
-        elif cell.metadata != SELF_CHECK_METADATA:
+        elif _layout(cell.metadata) != SELF_CHECK_METADATA:
             problems.append(f"cell {index + 1}: a self-check's code not hidden (metadata)")
     return problems
 
@@ -253,11 +272,9 @@ def hide_interactive(nb) -> None:
     """Write the metadata :func:`interactive_problems` checks; sources and outputs stay."""
     for _, solution in your_turn_pairs(nb):
         if solution is not None:
-            nb.cells[solution].metadata = nbformat.NotebookNode(
-                json.loads(json.dumps(YOUR_TURN_SOLUTION_METADATA))
+            nb.cells[solution].metadata = _with_kept(
+                YOUR_TURN_SOLUTION_METADATA, nb.cells[solution].metadata
             )
     for index in self_check_cells(nb):
         if nb.cells[index].source.startswith(SELF_CHECK_TITLE):
-            nb.cells[index].metadata = nbformat.NotebookNode(
-                json.loads(json.dumps(SELF_CHECK_METADATA))
-            )
+            nb.cells[index].metadata = _with_kept(SELF_CHECK_METADATA, nb.cells[index].metadata)
