@@ -807,3 +807,58 @@ def page_overflow_problems(page) -> list[str]:
     if found["page"] <= 1 and not found["elements"]:
         return []
     return [f"the page is {found['page']} px wider than the screen"] + found["elements"]
+
+
+AXE_RULES = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]  # WCAG 2.1, levels A and AA
+AXE_IMPACTS = ("serious", "critical")
+# Violations that come from the theme and cannot be fixed from the book: none today. Each entry
+# would be (rule id, CSS selector of the element) with the reason beside it.
+AXE_IGNORED: tuple[tuple[str, str], ...] = ()
+
+
+AXE_SCRIPT = Path(__file__).parent / "a11y" / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def axe_source() -> str:
+    """axe-core's script, installed from npm by ``tools/build.py`` (``tests/a11y``)."""
+    if not AXE_SCRIPT.is_file():
+        raise FileNotFoundError(
+            f"{AXE_SCRIPT} is missing: run tools/build.sh (it installs axe-core with npm, "
+            "which needs Node.js), or npm ci --prefix tests/a11y"
+        )
+    return AXE_SCRIPT.read_text()
+
+
+AXE_FULL_ENV = "CNN_COURSE_AXE_FULL"
+# Left out unless CNN_COURSE_AXE_FULL=1: the code cells' sources, thousands of highlighted spans
+# whose colours come from the theme's accessible Pygments styles (a11y-light, a11y-dark); checking
+# their contrast takes most of axe's time.
+AXE_EXCLUDED = [".cell_input"]
+
+
+def accessibility_problems(page, source: str, rules: list[str] | None = None) -> list[str]:
+    """axe-core's serious and critical violations of WCAG 2.1 A/AA on the page, one line each.
+
+    ``rules`` limits the check to those axe rule ids (``["color-contrast"]``, say); by default
+    every rule of :data:`AXE_RULES`' tags runs. The parts of :data:`AXE_EXCLUDED` are left out
+    unless ``CNN_COURSE_AXE_FULL=1``.
+    """
+    page.add_script_tag(content=source)
+    only = {"type": "rule", "values": rules} if rules else {"type": "tag", "values": AXE_RULES}
+    exclude = [] if os.environ.get(AXE_FULL_ENV) == "1" else [[part] for part in AXE_EXCLUDED]
+    result = page.evaluate(
+        "async ([only, exclude]) => await axe.run({include: [['html']], exclude: exclude},"
+        " {runOnly: only, resultTypes: ['violations']})",
+        [only, exclude],
+    )
+    problems = []
+    for violation in result["violations"]:
+        if violation["impact"] not in AXE_IMPACTS:
+            continue
+        for node in violation["nodes"]:
+            target = " ".join(map(str, node["target"]))
+            if (violation["id"], target) in AXE_IGNORED:
+                continue
+            summary = " ".join(node.get("failureSummary", "").split())[:160]
+            problems.append(f"{violation['id']} ({violation['impact']}) at {target}: {summary}")
+    return problems

@@ -260,3 +260,29 @@ def test_no_page_scrolls_sideways_on_a_phone(entry, browser, site):
     finally:
         context.close()
     _fail_on(problems, entry, f"sideways scrolling on a phone ({sc.PHONE['width']} px wide)")
+
+
+@pytest.fixture(scope="session")
+def axe():
+    return sc.axe_source()
+
+
+# Every WCAG 2.1 A/AA rule in the light theme; in the dark one, the rule that colours decide.
+THEME_RULES = {"light": None, "dark": ["color-contrast"]}
+
+
+@pytest.mark.parametrize("theme", list(THEME_RULES))
+@pytest.mark.parametrize("entry", ENTRIES)
+def test_no_serious_accessibility_violations(entry, theme, browser, site, axe):
+    context = sc.new_context(browser, site.url, theme=theme)
+    try:
+        problems = on_page(
+            context,
+            site,
+            entry,
+            lambda page: sc.accessibility_problems(page, axe, THEME_RULES[theme]),
+        )
+    finally:
+        context.close()
+    report("browser: axe-core, WCAG 2.1 A/AA", f"{Path(entry).name} ({theme}): {len(problems)}")
+    _fail_on(problems, entry, f"accessibility violations, {theme} theme (axe-core)")

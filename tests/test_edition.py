@@ -59,3 +59,17 @@ def test_the_book_names_its_edition_in_every_footer(built_book):
     assert len(pages) >= 10
     for page in pages:
         assert f"Edition {VERSION} of the course" in page.read_text(), page.name
+
+
+def test_controls_are_named_by_their_visible_text():
+    page = (
+        '<summary aria-label="Toggle hidden content">\n<p>Show code cell source</p></summary>'
+        '<button class="btn search-button-field search-button__button pst-js-only" title="Search" '
+        'aria-label="Search" data-bs-toggle="tooltip"><span>Search</span><kbd>Ctrl</kbd></button>'
+        '<i class="theme-switch fa-solid fa-sun                fa-lg" data-mode="light" '
+        'title="Light"></i>'
+    )
+    fixed = sphinx_fixes.name_controls_by_their_text(page)
+    assert "aria-label" not in fixed and 'title="Light"' not in fixed
+    assert fixed.count('aria-hidden="true"') == 1 and "<summary>" in fixed
+    assert sphinx_fixes.name_controls_by_their_text(fixed) == fixed

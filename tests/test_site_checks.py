@@ -128,6 +128,9 @@ def synthetic_site(tmp_path_factory):
         HEAD.format(title="dark", scripts="<style>body {background: #111}</style>", body=dark)
     )
     (site / "solutions.html").write_text(HEAD.format(title="solutions", scripts="", body=SOLUTIONS))
+    (site / "inaccessible.html").write_text(
+        HEAD.format(title="inaccessible", scripts="", body=INACCESSIBLE)
+    )
     (site / "interactive.html").write_text(
         HEAD.format(title="interactive", scripts="", body=INTERACTIVE)
     )
@@ -135,6 +138,12 @@ def synthetic_site(tmp_path_factory):
         HEAD.format(title="interactive, broken", scripts="", body=INTERACTIVE_BROKEN)
     )
     return site
+
+
+INACCESSIBLE = """<h1>Hard to read</h1>
+<p style="color: #c8c8c8; background: #ffffff">grey on white</p>
+<button aria-label="Go">Search the book</button>
+<div class="cell_input"><p style="color: #d0d0d0; background: #ffffff">code, left out</p></div>"""
 
 
 def solution(number: int, inside: str, after: str = "", open_: bool = False) -> str:
@@ -445,3 +454,27 @@ def test_alt_problems_find_missing_and_file_name_alt_texts():
         "alt text is a file name: ../_images/834bdadd.png",
         "alt text is a file name: figure.PNG",
     ]
+
+
+def test_accessibility_problems_report_axe_cores_serious_violations(served, monkeypatch):
+    site, url, context = served
+    source = sc.axe_source()
+
+    def check(name, rules=None):
+        page = context.new_page()
+        try:
+            page.goto(url + name, wait_until="load")
+            return sc.accessibility_problems(page, source, rules)
+        finally:
+            page.close()
+
+    found = check("inaccessible.html")
+    assert len([p for p in found if p.startswith("color-contrast (serious)")]) == 1  # not the code
+    assert any(p.startswith("label-content-name-mismatch (serious) at button") for p in found)
+    assert check("inaccessible.html", ["color-contrast"]) == [
+        p for p in found if p.startswith("color-contrast")
+    ]
+    monkeypatch.setenv(sc.AXE_FULL_ENV, "1")
+    full = check("inaccessible.html", ["color-contrast"])
+    assert len(full) == 2 and any("#d0d0d0" in p for p in full)  # the code, now checked
+    monkeypatch.delenv(sc.AXE_FULL_ENV)

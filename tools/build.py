@@ -12,6 +12,7 @@ warnings as errors.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -56,9 +57,26 @@ def main() -> int:
             file=sys.stderr,
         )
         return 1
+    install_axe()
     run(venv_bin("jupyter-book"), "build", ROOT, "-W", "--keep-going")
     print(f"The book is at {ROOT / '_build' / 'html' / 'index.html'}")
     return 0
+
+
+AXE = ROOT / "tests" / "a11y"  # axe-core, for the browser tests' accessibility checks
+
+
+def install_axe() -> None:
+    """axe-core from npm, at the version of ``tests/a11y/package-lock.json`` (tests only)."""
+    npm = shutil.which("npm")
+    if npm is None:
+        print(
+            "npm not found: the accessibility checks of the browser tests need Node.js and npm "
+            "(axe-core); the book builds without them.",
+            file=sys.stderr,
+        )
+        return
+    run(npm, "ci", "--prefix", AXE, "--no-audit", "--no-fund", "--silent")
 
 
 if __name__ == "__main__":

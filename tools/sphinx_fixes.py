@@ -22,6 +22,16 @@ and one names the edition:
 
 4. Every page's footer says which edition of the course it belongs to: the version of
    ``pyproject.toml`` (cited with ``CITATION.cff``, listed in ``CHANGELOG.md``).
+
+and one makes the controls' names agree with what they show, for screen-reader and voice-control
+users (WCAG 2.5.3, "label in name"; the browser tests run axe-core on every page):
+
+5. MyST-NB's toggles (``<summary aria-label="Toggle hidden content">``) show "Show code cell
+   source", and the theme's search field shows "Search Ctrl+K" under the name "Search": the
+   names are dropped, so that each control is named by its visible text. The colour-mode
+   button's icons carry titles ("Light", "Dark") that count as visible text; they are hidden from
+   assistive technology, and the button keeps its name, "Color mode". The pages are rewritten
+   when the build finishes, since the theme's navigation bar is not part of a page's body.
 """
 
 from __future__ import annotations
@@ -95,7 +105,42 @@ def name_the_edition(app, config) -> None:
     config.html_theme_options = options
 
 
+NAME_FIXES = (
+    ('<summary aria-label="Toggle hidden content">', "<summary>"),
+    (
+        '<button class="btn search-button-field search-button__button pst-js-only" title="Search" '
+        'aria-label="Search"',
+        '<button class="btn search-button-field search-button__button pst-js-only" title="Search"',
+    ),
+    ('fa-lg" data-mode="light" title="Light">', 'fa-lg" data-mode="light" aria-hidden="true">'),
+    ('fa-lg" data-mode="dark"  title="Dark">', 'fa-lg" data-mode="dark"  aria-hidden="true">'),
+    (
+        'fa-lg" data-mode="auto"  title="System Settings">',
+        'fa-lg" data-mode="auto"  aria-hidden="true">',
+    ),
+)
+
+
+def name_controls_by_their_text(html: str) -> str:
+    """The page with its controls' names fixed (fix 5)."""
+    for old, new in NAME_FIXES:
+        html = html.replace(old, new)
+    return html
+
+
+def rewrite_pages(app, exception) -> None:
+    """Apply fix 5 to every HTML page written by the build."""
+    if exception is not None or app.builder.format != "html":
+        return
+    for page in Path(app.outdir).rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        fixed = name_controls_by_their_text(text)
+        if fixed != text:
+            page.write_text(fixed, encoding="utf-8")
+
+
 def setup(app) -> dict:
+    app.connect("build-finished", rewrite_pages)
     app.connect("config-inited", name_the_edition)
     app.connect("html-page-context", serve_from_the_book)
     app.connect("html-page-context", default_theme_mode)
