@@ -686,7 +686,7 @@ def ch2_counterexample(counterexample: Callable) -> Verdict:
         both = f"relu(avg_pool(x)) = {avg_first:.4g} and avg_pool(relu(x)) = {relu_first:.4g}"
         if abs(avg_first - relu_first) > 1e-6:
             return (
-                f"on x = {_short(x)}, {both} (tf.nn.avg_pool2d and tf.nn.relu). ReLU first "
+                f"on your x, {both} (tf.nn.avg_pool2d and tf.nn.relu). ReLU first "
                 "drops the negative values, so the mean of what is left is larger; the mean "
                 "first lets them cancel positive ones, and ReLU cannot undo that."
             )
