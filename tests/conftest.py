@@ -49,6 +49,17 @@ def built_book():
 
 
 @pytest.fixture(scope="session")
+def built_pdf(built_book, browser):
+    """The book printed to ``_build/html/cnn-course.pdf`` by ``tools/build_pdf.py``, once a run."""
+    sys.path.insert(0, str(ROOT / "tools"))
+    import build_pdf
+
+    pages = build_pdf.print_pages(built_book, build_pdf.toc_entries(), browser)
+    build_pdf.join(pages, built_book / build_pdf.PDF.name)
+    return built_book / build_pdf.PDF.name
+
+
+@pytest.fixture(scope="session")
 def browser():
     """Headless Chromium (Playwright), one for the whole run; skips, saying why, without it."""
     import site_checks

@@ -18,17 +18,19 @@ import base64
 import contextlib
 import functools
 import html.parser
-import http.server
 import io
 import json
 import os
 import re
-import threading
+import sys
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
+import build_pdf  # noqa: E402
 
 CHROMIUM_ENV = "CNN_COURSE_CHROMIUM"
 CHROMIUM_PATHS = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
@@ -53,25 +55,8 @@ DATA_PNG = re.compile(r"data:image/png;base64,([^\"']+)")
 # Serving a folder and starting the browser
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format, *args):  # noqa: A002 - the signature of the base class
-        pass
-
-
-@contextlib.contextmanager
-def serve(folder: Path) -> Iterator[str]:
-    """Serve ``folder`` on a free localhost port; yield its base URL (ending with ``/``)."""
-    handler = functools.partial(_QuietHandler, directory=str(folder))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
+# The same small server that prints the PDF (tools/build_pdf.py).
+serve = build_pdf.served
 
 
 def chromium_path() -> str | None:

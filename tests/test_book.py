@@ -5,22 +5,17 @@ import re
 import subprocess
 import sys
 
-import yaml
 from conftest import ROOT
 from reporting import report
 
 sys.path.insert(0, str(ROOT / "tools"))
+import build_pdf  # noqa: E402
 import notebooks as nbs  # noqa: E402
 
 
-def toc_files():
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    files = [toc["root"]]
-    for part in toc.get("parts", []):
-        for chapter in part["chapters"]:
-            files.append(chapter["file"])
-            files.extend(section["file"] for section in chapter.get("sections", []))
-    return files
+def toc_files() -> list[str]:
+    """The book's pages in order, as ``tools/build_pdf.py`` prints them."""
+    return build_pdf.toc_entries()
 
 
 def test_book_builds_and_has_a_page_per_toc_entry(built_book):

@@ -66,7 +66,7 @@ class Site:
 
 
 @pytest.fixture(scope="session")
-def site(built_book):
+def site(built_book, built_pdf):  # the PDF too: the introduction links to it
     with sc.serve(built_book) as url:
         yield Site(built_book, url)
 

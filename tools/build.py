@@ -59,6 +59,7 @@ def main() -> int:
         return 1
     install_axe()
     run(venv_bin("jupyter-book"), "build", ROOT, "-W", "--keep-going")
+    run(python, ROOT / "tools" / "build_pdf.py")  # the book as a PDF, printed by Chromium
     print(f"The book is at {ROOT / '_build' / 'html' / 'index.html'}")
     return 0
 
