@@ -847,3 +847,77 @@ def accessibility_problems(page, source: str, rules: list[str] | None = None) ->
             summary = " ".join(node.get("failureSummary", "").split())[:160]
             problems.append(f"{violation['id']} ({violation['impact']}) at {target}: {summary}")
     return problems
+
+
+TOGGLES_PRESSED = 3  # per page
+
+
+def keyboard_problems(page) -> list[str]:
+    """What a reader with a keyboard alone cannot do on the page.
+
+    Each control is reached as the Tab key reaches it (it must be focusable: ``tabIndex >= 0``,
+    visible, not disabled) and used with the keys a keyboard user presses: Enter on an animation
+    player's "Next frame" button and ArrowRight on its slider must each change the frame shown;
+    Enter on a toggle (a ``summary``: hidden code, a solution) must open it, and again close it
+    (tried on the first :data:`TOGGLES_PRESSED` of the page; every toggle must be reachable).
+    """
+    problems = []
+
+    def reachable(handle) -> bool:
+        return page.evaluate(
+            "(el) => el.tabIndex >= 0 && !el.disabled && el.offsetParent !== null", handle
+        )
+
+    players = page.locator("div.animation")
+    for index in range(players.count()):
+        player = players.nth(index)
+        image = player.locator("img").first
+        controls = {
+            "the Next frame button": (player.locator('button[title="Next frame"]').first, "Enter"),
+            "the frame slider": (player.locator("input[type=range]").first, "ArrowRight"),
+        }
+        pause, first = (player.locator(f'button[title="{t}"]') for t in ("Pause", "First frame"))
+        if image.count() == 0 or pause.count() == 0 or first.count() == 0:
+            problems.append(f"animation {index + 1}: no frame image or controls")
+            continue
+        pause.first.click()
+        first.first.click()
+        for name, (control, key) in controls.items():
+            if control.count() == 0 or not reachable(control.element_handle()):
+                problems.append(f"animation {index + 1}: {name} cannot be reached with Tab")
+                continue
+            before = image.get_attribute("src")
+            control.focus()
+            for _ in range(3):  # a frame may repeat the previous one
+                page.keyboard.press(key)
+                if image.get_attribute("src") != before:
+                    break
+            else:
+                problems.append(f"animation {index + 1}: {key} on {name} does not change the frame")
+    # Every visible toggle must be reachable; Enter is pressed on the first few (they are one
+    # component of the theme, each kind of hidden content the same).
+    unreachable = page.evaluate(
+        """() => [...document.querySelectorAll('details > summary')]
+            .map((el, i) => [i, el])
+            .filter(([, el]) => el.offsetParent !== null)
+            .filter(([, el]) => el.tabIndex < 0)
+            .map(([i]) => i)"""
+    )
+    problems += [f"toggle {i + 1}: cannot be reached with Tab" for i in unreachable]
+    toggles = page.locator("details > summary")
+    tried = 0
+    for index in range(toggles.count()):
+        summary = toggles.nth(index)
+        if tried == TOGGLES_PRESSED or index in unreachable or not summary.is_visible():
+            continue
+        tried += 1
+        is_open = "(el) => el.parentElement.open"
+        was = page.evaluate(is_open, summary.element_handle())
+        summary.focus()
+        page.keyboard.press("Enter")
+        now = page.evaluate(is_open, summary.element_handle())
+        page.keyboard.press("Enter")
+        again = page.evaluate(is_open, summary.element_handle())
+        if now == was or again != was:
+            problems.append(f"toggle {index + 1}: Enter does not open and close it")
+    return problems

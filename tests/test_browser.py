@@ -286,3 +286,9 @@ def test_no_serious_accessibility_violations(entry, theme, browser, site, axe):
         context.close()
     report("browser: axe-core, WCAG 2.1 A/AA", f"{Path(entry).name} ({theme}): {len(problems)}")
     _fail_on(problems, entry, f"accessibility violations, {theme} theme (axe-core)")
+
+
+@pytest.mark.parametrize("entry", ENTRIES)
+def test_every_player_and_toggle_works_from_the_keyboard(entry, context, site):
+    problems = on_page(context, site, entry, sc.keyboard_problems)
+    _fail_on(problems, entry, "controls a keyboard cannot use")

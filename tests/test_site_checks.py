@@ -143,7 +143,9 @@ def synthetic_site(tmp_path_factory):
 INACCESSIBLE = """<h1>Hard to read</h1>
 <p style="color: #c8c8c8; background: #ffffff">grey on white</p>
 <button aria-label="Go">Search the book</button>
-<div class="cell_input"><p style="color: #d0d0d0; background: #ffffff">code, left out</p></div>"""
+<div class="cell_input"><p style="color: #d0d0d0; background: #ffffff">code, left out</p></div>
+<details><summary tabindex="-1">Show the solution</summary><p>hidden</p></details>
+<details><summary>Show code cell source</summary><p>code</p></details>"""
 
 
 def solution(number: int, inside: str, after: str = "", open_: bool = False) -> str:
@@ -478,3 +480,20 @@ def test_accessibility_problems_report_axe_cores_serious_violations(served, monk
     full = check("inaccessible.html", ["color-contrast"])
     assert len(full) == 2 and any("#d0d0d0" in p for p in full)  # the code, now checked
     monkeypatch.delenv(sc.AXE_FULL_ENV)
+
+
+def test_keyboard_problems_find_controls_a_keyboard_cannot_use(served):
+    site, url, context = served
+
+    def check(name):
+        page = context.new_page()
+        try:
+            page.goto(url + name, wait_until="load")
+            return sc.keyboard_problems(page)
+        finally:
+            page.close()
+
+    assert check("good.html") == []  # a working player, from the keyboard too
+    assert check("inaccessible.html") == ["toggle 1: cannot be reached with Tab"]
+    stuck = check("broken.html")  # a player whose frame never changes
+    assert "animation 1: Enter on the Next frame button does not change the frame" in stuck
