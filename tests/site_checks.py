@@ -32,8 +32,9 @@ from urllib.parse import unquote, urlsplit
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
 import build_pdf  # noqa: E402
 
-CHROMIUM_ENV = "CNN_COURSE_CHROMIUM"
-CHROMIUM_PATHS = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
+# The browser the tests drive is the one that prints the PDF (tools/build_pdf.py).
+CHROMIUM_ENV = build_pdf.CHROMIUM_ENV
+CHROMIUM_PATHS = build_pdf.CHROMIUM_PATHS
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -59,14 +60,7 @@ DATA_PNG = re.compile(r"data:image/png;base64,([^\"']+)")
 serve = build_pdf.served
 
 
-def chromium_path() -> str | None:
-    """Path of the Chromium to drive: ``$CNN_COURSE_CHROMIUM`` or Debian's, if installed."""
-    candidates = [os.environ[CHROMIUM_ENV]] if os.environ.get(CHROMIUM_ENV) else []
-    candidates += CHROMIUM_PATHS
-    for candidate in candidates:
-        if Path(candidate).is_file() and os.access(candidate, os.X_OK):
-            return candidate
-    return None
+chromium_path = build_pdf.chromium
 
 
 def browser_unavailable() -> str | None:
