@@ -1,5 +1,5 @@
 """The HTML book builds with warnings as errors, every chapter becomes a page, and every Colab
-link opens a notebook that the repository holds, at the branch the book names."""
+link opens a notebook that the repository holds, at the edition's tag the book names."""
 
 import re
 import subprocess
@@ -39,17 +39,33 @@ def colab_targets(text: str) -> list[str]:
     return COLAB_LINK.findall(text)
 
 
+def git(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True)
+
+
+def files_at(ref: str) -> tuple[set[str], str]:
+    """The files the repository holds at the tag ``ref``, and where they were read.
+
+    An edition not yet released has no tag: its tag will be made from this commit, so the files
+    tracked here are the ones its links will open.
+    """
+    if git("rev-parse", "--verify", "--quiet", f"refs/tags/{ref}").returncode == 0:
+        listing = git("ls-tree", "-r", "--name-only", ref)
+        where = f"the tag {ref}"
+    else:
+        listing = git("ls-files")
+        where = f"this commit (no tag {ref} yet)"
+    assert listing.returncode == 0, listing.stderr
+    return set(listing.stdout.split()), where
+
+
 def test_every_colab_link_opens_a_notebook_the_repository_holds(built_book):
     url, branch = nbs.repository()
     repository = url.split("github.com/", 1)[1].removesuffix(".git")
     sources = {f"{entry}.html": (built_book / f"{entry}.html").read_text() for entry in toc_files()}
     sources |= {path.name: path.read_text() for path in nbs.notebooks()}
     sources["README.md"] = (ROOT / "README.md").read_text()
-    tracked = set(
-        subprocess.run(
-            ["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True
-        ).stdout.split()
-    )
+    tracked, where_read = files_at(branch)
     problems, links = [], 0
     for where, text in sources.items():
         for target in colab_targets(text):
@@ -59,7 +75,7 @@ def test_every_colab_link_opens_a_notebook_the_repository_holds(built_book):
                 problems.append(f"{where}: {target} is not {prefix}...")
             elif target.removeprefix(prefix) not in tracked:
                 problems.append(f"{where}: {target}: no such file in the repository")
-    report("book: Colab links checked", f"{links} links, to {repository} at {branch}")
+    report("book: Colab links checked", f"{links} links, to {repository} at {branch}, {where_read}")
     assert links >= 2 * len(nbs.notebooks())  # a badge and a launch button per chapter at least
     assert not problems, "\n".join(problems)
 

@@ -1,5 +1,6 @@
 """The course's edition: one version, in pyproject.toml, cited by CITATION.cff, listed in the
-changelog and shown in the book's footer.
+changelog, shown in the book's footer, and tagged ``v`` and the version: the tag that
+``_config.yml`` names, that the Colab links open and that every setup cell installs from.
 
 ``CITATION.cff`` is validated against the Citation File Format's schema, which
 ``check-jsonschema`` ships (offline).
@@ -7,11 +8,13 @@ changelog and shown in the book's footer.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import tomllib
 from pathlib import Path
 
+import pytest
 import yaml
 from conftest import ROOT, check_jsonschema
 
@@ -25,6 +28,61 @@ CITATION = ROOT / "CITATION.cff"
 
 def validate(path: Path) -> subprocess.CompletedProcess:
     return check_jsonschema("vendor.citation-file-format", path)
+
+
+TAG = f"v{VERSION}"
+
+
+def test_the_book_links_and_installs_this_editions_tag():
+    url, ref = nbs.repository()
+    assert ref == TAG, f"_config.yml names {ref}, pyproject.toml's version makes the tag {TAG}"
+    setup = nbs.setup_source()
+    assert f'"git+{url}@{TAG}"' in setup and "@main" not in setup
+    for path in nbs.notebooks():
+        assert nbs.read(path).cells[1].source == setup, f"{path.name}: run sync_setup_cells.py"
+        assert f"/blob/{TAG}/book/{path.name}" in nbs.badge(path)
+
+
+def release_problems(tag: str, changelog: str, citation: dict) -> list[str]:
+    """What keeps a push of ``tag`` from publishing this checkout as that edition."""
+    found = []
+    if tag != TAG:
+        found.append(f"the tag {tag} is not pyproject.toml's version {VERSION} (tag {TAG})")
+    heading = next((line for line in changelog.splitlines() if line.startswith("## ")), "")
+    if "not yet released" in heading:
+        found.append(f"CHANGELOG.md still says '{heading}': give it the release date")
+    if "date-released" not in citation:
+        found.append("CITATION.cff has no date-released")
+    return found
+
+
+def test_the_introduction_names_this_edition():
+    intro = (ROOT / "book" / "intro.md").read_text()
+    url, _ = nbs.repository()
+    assert f"edition {VERSION} of the course" in intro and f"`{TAG}` for this one" in intro
+    assert f"git clone --branch {TAG} {url}" in intro
+
+
+def test_a_release_is_built_from_its_own_tag():
+    """On GitHub, a tag push publishes the edition it names: ``v0.2.0`` must hold version 0.2.0,
+    with its changelog entry dated and its citation's release date set."""
+    if os.environ.get("GITHUB_REF_TYPE") != "tag":
+        pytest.skip("not a tag push: nothing is released")
+    found = release_problems(
+        os.environ["GITHUB_REF_NAME"],
+        (ROOT / "CHANGELOG.md").read_text(),
+        yaml.safe_load(CITATION.read_text()),
+    )
+    assert not found, "\n".join(found)
+
+
+def test_an_unready_release_is_refused():
+    changelog = f"# Changelog\n\n## {VERSION} (not yet released)\n"
+    found = release_problems("v9.9.9", changelog, {"version": VERSION})
+    assert len(found) == 3
+    assert "v9.9.9" in found[0] and "release date" in found[1] and "date-released" in found[2]
+    dated = f"# Changelog\n\n## {VERSION} (2027-01-15)\n"
+    assert release_problems(TAG, dated, {"date-released": "2027-01-15"}) == []
 
 
 def test_the_citation_file_is_valid_and_cites_this_edition():

@@ -36,8 +36,8 @@ def readme_commands() -> list[str]:
     return [line.split("#")[0].strip() for line in block.group(1).splitlines() if line.strip()]
 
 
-def on_main_only(condition: str) -> bool:
-    return "github.ref == 'refs/heads/main'" in condition and "pull_request" in condition
+def on_tags_only(condition: str) -> bool:
+    return condition.strip() == "github.ref_type == 'tag'"
 
 
 def test_the_readme_commands_are_what_ci_runs():
@@ -46,20 +46,26 @@ def test_the_readme_commands_are_what_ci_runs():
     assert ci[-2:] == readme_commands()
 
 
-def test_the_book_is_published_from_main_after_every_test():
+def test_an_edition_is_published_from_its_tag_after_every_test():
     workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "publish.yml").read_text())
     triggers = workflow[True]  # YAML 1.1 reads the key "on" as True
-    assert triggers["push"]["branches"] == ["main"] and "pull_request" in triggers
-    build, deploy = workflow["jobs"]["build-and-test"], workflow["jobs"]["deploy"]
+    assert triggers["push"] == {"branches": ["main"], "tags": ["v*"]}
+    assert "pull_request" in triggers
+    jobs = workflow["jobs"]
+    build, deploy, release = jobs["build-and-test"], jobs["deploy"], jobs["release"]
     runs = [step["run"] for step in build["steps"] if "run" in step]
     assert runs == readme_commands(), "the build job must run exactly the README's two commands"
     upload = next(s for s in build["steps"] if "upload-pages-artifact" in s.get("uses", ""))
     assert upload["with"]["path"] == "_build/html"
     assert build["steps"][-1] is upload, "the book is uploaded only after every test passed"
-    assert on_main_only(upload["if"]) and on_main_only(deploy["if"])
-    assert deploy["needs"] == "build-and-test"
+    for published in (upload, deploy, release):
+        assert on_tags_only(published["if"]), published
+    assert deploy["needs"] == release["needs"] == "build-and-test"
     assert deploy["permissions"] == {"pages": "write", "id-token": "write"}
     assert [step["uses"].split("@")[0] for step in deploy["steps"]] == ["actions/deploy-pages"]
+    assert release["permissions"] == {"contents": "write"}
+    script = release["steps"][-1]["run"]
+    assert "cnn-course.pdf" in script and "gh release create" in script and "--verify-tag" in script
     assert workflow["permissions"] == {"contents": "read"}
 
 

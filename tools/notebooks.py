@@ -25,7 +25,7 @@ def config() -> dict:
 
 
 def repository() -> tuple[str, str]:
-    """``(url, branch)`` of the repository, from ``_config.yml``."""
+    """``(url, ref)`` of the repository, from ``_config.yml``: ``ref`` is the edition's tag."""
     repo = config()["repository"]
     return repo["url"].rstrip("/"), repo.get("branch", "main")
 
@@ -39,7 +39,7 @@ def setup_source() -> str:
     """Source of cell 2 of every chapter."""
     url, branch = repository()
     return f'''# Setup, the same in every chapter. On Colab it first installs the course package
-# (the `utils` the chapters import) from the same branch as this notebook.
+# (the `utils` the chapters import) of this notebook's edition, from its release tag.
 import os
 import sys
 
