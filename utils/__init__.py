@@ -26,7 +26,12 @@ from .models import (
 )
 from .notebook import setup_notebook
 from .plots import (
+    CATEGORY_COLOURS,
+    HIGHLIGHT,
+    INPUT_CMAP,
+    OUTPUT_CMAP,
     SIGNED_CMAP,
+    WINNER,
     animation_html,
     architecture_blocks,
     conv_animation,
@@ -68,6 +73,11 @@ __all__ = [
     "FolderReport",
     "ReceptiveField",
     "SIGNED_CMAP",
+    "CATEGORY_COLOURS",
+    "HIGHLIGHT",
+    "INPUT_CMAP",
+    "OUTPUT_CMAP",
+    "WINNER",
     "SelfCheck",
     "animation_html",
     "architecture_blocks",

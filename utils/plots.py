@@ -86,6 +86,34 @@ SIGNED_CMAP = "RdBu_r"
 """Diverging colour map for signed values (kernels, edge responses): red above 0, white at 0,
 blue below; readable with the common colour-vision deficiencies (red-blue, not red-green)."""
 
+INPUT_CMAP = "Blues"
+"""Sequential colour map of an input's values in a grid (light to dark as the value grows)."""
+
+OUTPUT_CMAP = "Purples"
+"""Sequential colour map of a result's values (feature maps, pooled maps) in a grid: told apart
+from the input's blues, and from the red window outline even with red-green colour blindness,
+which a green map is not (``tests/test_colours.py``)."""
+
+HIGHLIGHT = "tab:red"
+"""The outline of the window or cell being computed, on an input or a result grid."""
+
+WINNER = "tab:orange"
+"""The largest value of a max-pooling window, inside the red window."""
+
+CATEGORY_COLOURS = (
+    "#0072B2",  # blue
+    "#E69F00",  # orange
+    "#009E73",  # bluish green
+    "#D55E00",  # vermillion
+    "#CC79A7",  # reddish purple
+    "#56B4E9",  # sky blue
+    "#F0E442",  # yellow
+    "#000000",  # black
+)
+"""Colours for telling a few things apart (lines, bars, windows, kinds of layer): Okabe and
+Ito's palette, chosen to stay distinct with each kind of colour-vision deficiency. Take them in
+order, ``CATEGORY_COLOURS[:n]``."""
+
 
 def draw_grid(
     values,
@@ -93,8 +121,8 @@ def draw_grid(
     *,
     title: str | None = None,
     highlight=None,
-    highlight_color: str = "tab:red",
-    cmap: str = "Blues",
+    highlight_color: str = HIGHLIGHT,
+    cmap: str = INPUT_CMAP,
     vmin=None,
     vmax=None,
     centre: float | None = None,
@@ -333,7 +361,7 @@ def draw_conv_step(
         feature_map,
         axes[2],
         title="feature map",
-        cmap="Greens",
+        cmap=OUTPUT_CMAP,
         mask=filled,
         highlight=(i, j, 1, 1),
         fmt=fmt,
@@ -634,7 +662,7 @@ def draw_conv_layer_step(
             maps[:, :, m],
             axes["maps"][m],
             title=f"map {m}, bias {_label(bias[m], fmt)}",
-            cmap="Greens",
+            cmap=OUTPUT_CMAP,
             vmin=maps.min(),
             vmax=maps.max(),
             mask=filled,
@@ -872,7 +900,7 @@ def pool_animation(
                     0.72,
                     0.72,
                     fill=False,
-                    edgecolor="tab:orange",
+                    edgecolor=WINNER,
                     linewidth=2.5,
                 )
             )
@@ -882,7 +910,7 @@ def pool_animation(
             pooled,
             axes[1],
             title=f"{mode} pooled",
-            cmap="Greens",
+            cmap=OUTPUT_CMAP,
             mask=filled,
             highlight=(i, j, 1, 1),
             fmt=fmt,
@@ -894,11 +922,11 @@ def pool_animation(
 
 
 _BLOCK_COLOURS = {
-    "Conv2D": "#4c72b0",
-    "MaxPooling2D": "#dd8452",
-    "AveragePooling2D": "#dd8452",
+    "Conv2D": CATEGORY_COLOURS[0],
+    "MaxPooling2D": CATEGORY_COLOURS[1],
+    "AveragePooling2D": CATEGORY_COLOURS[1],
     "Flatten": "#8c8c8c",
-    "Dense": "#55a868",
+    "Dense": CATEGORY_COLOURS[2],
     "Dropout": "#c7c7c7",
     "Input": "#dddddd",
 }
@@ -966,7 +994,7 @@ def draw_architecture(model, ax: Axes | None = None) -> Axes:
             height = 0.5 + 2.0 * np.log(max(shape[0], 1) + 1) / np.log(most + 1)
             width = 0.15
         colour = _BLOCK_COLOURS.get(
-            block["kind"], "#dddddd" if block["kind"] == "Input" else "#9467bd"
+            block["kind"], "#dddddd" if block["kind"] == "Input" else CATEGORY_COLOURS[4]
         )
         ax.add_patch(
             Rectangle((x, -height / 2), width, height, facecolor=colour, edgecolor="black", lw=0.8)
