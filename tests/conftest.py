@@ -4,6 +4,7 @@ import os
 import shutil
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -69,6 +70,35 @@ def browser():
         pytest.skip(f"browser tests skipped: {reason}")
     with site_checks.open_browser() as running:
         yield running
+
+
+@dataclass
+class Site:
+    """The built book served on localhost: ``page(entry)`` is a TOC entry's address."""
+
+    folder: Path
+    url: str
+
+    def page(self, entry: str) -> str:
+        return f"{self.url}{entry}.html"
+
+
+@pytest.fixture(scope="session")
+def site(built_book, built_pdf):  # the PDF too: the introduction links to it
+    import site_checks
+
+    with site_checks.serve(built_book) as url:
+        yield Site(built_book, url)
+
+
+@pytest.fixture(scope="session")
+def context(browser, site):
+    """One browser context for the run, reaching only the book's server."""
+    import site_checks
+
+    context = site_checks.new_context(browser, site.url)
+    yield context
+    context.close()
 
 
 ENVS_ENV = "CNN_COURSE_ENVS"

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -54,28 +53,6 @@ def animations_in(notebook: Path) -> int:
                 '<div class="animation">'
             )
     return count
-
-
-@dataclass
-class Site:
-    folder: Path
-    url: str
-
-    def page(self, entry: str) -> str:
-        return f"{self.url}{entry}.html"
-
-
-@pytest.fixture(scope="session")
-def site(built_book, built_pdf):  # the PDF too: the introduction links to it
-    with sc.serve(built_book) as url:
-        yield Site(built_book, url)
-
-
-@pytest.fixture(scope="session")
-def context(browser, site):
-    context = sc.new_context(browser, site.url)
-    yield context
-    context.close()
 
 
 @pytest.fixture(scope="session")

@@ -32,6 +32,13 @@ users (WCAG 2.5.3, "label in name"; the browser tests run axe-core on every page
    button's icons carry titles ("Light", "Dark") that count as visible text; they are hidden from
    assistive technology, and the button keeps its name, "Color mode". The pages are rewritten
    when the build finishes, since the theme's navigation bar is not part of a page's body.
+
+and one is not a fix but the build's own step:
+
+6. The page "Draw a digit" (``book/live_network.md``) loads the course CNN from
+   ``_static/live/seed_cnn_mnist.js``, which the build writes from the committed network
+   (``tools/export_web_model.py``, float16 weights), so that the page runs the network that the
+   chapters load.
 """
 
 from __future__ import annotations
@@ -139,8 +146,18 @@ def rewrite_pages(app, exception) -> None:
             page.write_text(fixed, encoding="utf-8")
 
 
+def write_the_network(app, exception) -> None:
+    """Write the page "Draw a digit"'s network into the built book (6)."""
+    if exception is not None or app.builder.format != "html":
+        return
+    import export_web_model
+
+    export_web_model.write_network(Path(app.outdir) / export_web_model.OUTPUT)
+
+
 def setup(app) -> dict:
     app.connect("build-finished", rewrite_pages)
+    app.connect("build-finished", write_the_network)
     app.connect("config-inited", name_the_edition)
     app.connect("html-page-context", serve_from_the_book)
     app.connect("html-page-context", default_theme_mode)

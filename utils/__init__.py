@@ -3,7 +3,7 @@
 Later chapters import from here instead of re-defining what earlier chapters taught.
 """
 
-from . import checks
+from . import checks, drawing
 from .conv import conv2d, pad2d
 from .data import FASHION_MNIST_CLASSES, load_fashion_mnist, load_mnist
 from .explorer import (
@@ -85,6 +85,7 @@ __all__ = [
     "build_seed_cnn",
     "check_image_folder",
     "checks",
+    "drawing",
     "conv2d",
     "conv2d_backward",
     "conv2d_forward",
