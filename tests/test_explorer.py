@@ -192,3 +192,70 @@ def test_animation_rejects_bad_settings(settings, error, match):
 def test_bad_input_is_rejected(function, args, error, match):
     with pytest.raises(error, match=match):
         function(*args)
+
+
+# The explorer in the page (utils.geometry_explorer); tests/test_explorer_page.py runs it.
+
+
+def keras_geometry(n, f, padding, s):
+    """Output size and unread pixels along one axis, from Keras: the output's length and the
+    input pixels whose gradient is 0. ``None`` when Keras finds no window position."""
+    x = tf.Variable(np.ones((1, n, 1), dtype="float32"))
+    w = tf.ones((f, 1, 1))
+    try:
+        with tf.GradientTape() as tape:
+            if padding in ("valid", "same"):
+                y = keras.ops.conv(x, w, strides=s, padding=padding)
+            else:
+                y = keras.ops.conv(tf.pad(x, [[0, 0], [padding, padding], [0, 0]]), w, strides=s)
+            total = tf.reduce_sum(y)
+        if y.shape[1] <= 0:
+            return None
+        gradient = tape.gradient(total, x).numpy()[0, :, 0]
+    except (tf.errors.OpError, ValueError):  # "Computed output size would be negative"
+        return None
+    return y.shape[1], np.flatnonzero(gradient == 0).tolist()
+
+
+@pytest.mark.parametrize(
+    "n,f,padding,s",
+    [(7, 3, 0, 2), (7, 3, "same", 2), (8, 3, "valid", 3), (7, 1, "same", 3), (6, 4, 1, 5)],
+)
+def test_geometry_explorer_says_what_keras_computes(n, f, padding, s):
+    explorer = utils.geometry_explorer(n=n, f=f, padding=padding, s=s)
+    size, unread = keras_geometry(n, f, padding, s)
+    formula, read = repr(explorer).split("\n")
+    assert formula.endswith(f"= {size}, so {size}×{size}.")
+    if unread:
+        assert read.endswith(f"reads (shaded): {', '.join(map(str, unread))} of 0 to {n - 1}.")
+    else:
+        assert read == "Every input pixel is read by some window."
+    if padding == "same":
+        before, after = utils.same_padding(n, f, s)
+        assert f"pads {before} before and {after} after" in formula
+
+
+def test_geometry_explorer_shows_its_setting_and_carries_its_own_script():
+    page = utils.geometry_explorer(n=8, f=3, padding="same", s=3)._repr_html_()
+    explorer_id = "geometry-explorer-8-3-same-3"
+    assert f'id="{explorer_id}"' in page and f'document.getElementById("{explorer_id}")' in page
+    assert "document.currentScript" not in page and page.count("<script>") == 1
+    assert '<option value="same" selected>' in page and 'value="8"' in page
+    assert "pads 0 before and 1 after" in page  # the words shown before the script runs
+
+
+@pytest.mark.parametrize(
+    "kwargs,match",
+    [
+        ({"n": 17}, "n must be <= 16"),
+        ({"f": 0}, "f must be"),
+        ({"s": 6}, "s must be <= 5"),
+        ({"padding": 4}, "padding must be one of"),
+        ({"padding": "full"}, "padding must be one of"),
+        ({"padding": True}, "padding must be one of"),
+        ({"n": 2, "f": 5, "padding": 1}, "more than the padded input"),
+    ],
+)
+def test_geometry_explorer_rejects_bad_starting_values(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        utils.geometry_explorer(**kwargs)

@@ -9,6 +9,7 @@ from .data import FASHION_MNIST_CLASSES, load_fashion_mnist, load_mnist
 from .explorer import (
     describe_output_size,
     draw_output_size,
+    geometry_explorer,
     output_size_animation,
     output_size_explorer,
     unused_pixels,
@@ -116,6 +117,7 @@ __all__ = [
     "output_size",
     "output_size_animation",
     "output_size_explorer",
+    "geometry_explorer",
     "pad2d",
     "pool_animation",
     "prepare_images",

@@ -10,7 +10,11 @@ settings for the static HTML book.
 
 from __future__ import annotations
 
+import html
 import io
+import math
+from dataclasses import dataclass
+from importlib.resources import files
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -276,3 +280,169 @@ def output_size_animation(settings, *, interval: int = 1500):
 
     draw(0)
     return animation.FuncAnimation(fig, draw, frames=len(frames), interval=interval, blit=False)
+
+
+# The explorer in the page: no kernel needed (the HTML book, Jupyter and Colab alike).
+
+#: Control ranges of :func:`geometry_explorer`: name -> (minimum, maximum).
+GEOMETRY_RANGES = {"n": (1, 16), "f": (1, 7), "s": (1, 5)}
+#: Paddings :func:`geometry_explorer` offers: Keras' two names, or pixels on every side.
+GEOMETRY_PADDINGS = ("valid", "same", 0, 1, 2, 3)
+
+_GEOMETRY_STYLE = """<style>
+.cnn-geometry { border: 1px solid rgba(127, 127, 127, 0.5); border-radius: 6px;
+  padding: 0.6em 0.9em; margin: 0.8em 0; max-width: 48em; }
+.cnn-geometry-controls { display: flex; flex-wrap: wrap; gap: 0.3em 1.2em; align-items: center; }
+.cnn-geometry-controls label { display: inline-flex; gap: 0.4em; align-items: center; }
+.cnn-geometry-controls input[type=range] { width: 7em; }
+.cnn-geometry-controls output { min-width: 1.5em; font-variant-numeric: tabular-nums; }
+.cnn-geometry button { padding: 0.1em 0.6em; cursor: pointer; }
+.cnn-geometry p { margin: 0.4em 0; }
+.cnn-geometry-picture { overflow-x: auto; background: #fff; padding: 4px; border-radius: 4px;
+  max-width: 100%; }
+.cnn-geometry-picture svg { max-width: 100%; height: auto; }
+.cnn-geometry-pixel { fill: #ffffff; stroke: #999999; }
+.cnn-geometry-padding { fill: #cfcfcf; stroke: #999999; }
+.cnn-geometry-unread-pixel { fill: #f4a6a6; stroke: #999999; }
+.cnn-geometry-window { fill: #0072b2; fill-opacity: 0.08; stroke: #0072b2; stroke-opacity: 0.6;
+  stroke-width: 1.5; }
+.cnn-geometry-window-one { fill: #0072b2; fill-opacity: 0.15; stroke: #0072b2; stroke-width: 3; }
+.cnn-geometry-output { fill: #ffffff; stroke: #555555; }
+.cnn-geometry-output-one { fill: #0072b2; stroke: #555555; }
+.cnn-geometry-label { font: 12px sans-serif; fill: #222222; }
+</style>"""
+
+
+def _geometry(n: int, f: int, padding, s: int) -> tuple[int, int, int, np.ndarray]:
+    """``(before, after, output size, unread)`` of a setting, along one axis."""
+    from .shapes import same_padding
+
+    if padding == "same":
+        before, after = same_padding(n, f, s)
+        size = math.ceil(n / s)
+    else:
+        before = after = 0 if padding == "valid" else padding
+        size = output_size(n, f, before, s)  # raises when no window fits
+    read = np.zeros(n + before + after, dtype=bool)
+    for k in range(size):
+        read[k * s : k * s + f] = True
+    return before, after, size, np.flatnonzero(~read[before : before + n])
+
+
+@dataclass(frozen=True)
+class GeometryExplorer:
+    """The convolution-geometry explorer, shown as HTML with its own script (``_repr_html_``).
+
+    Its text form, and the words the page shows before its script runs, are those of the
+    starting setting.
+    """
+
+    n: int
+    f: int
+    padding: int | str
+    s: int
+
+    @property
+    def id(self) -> str:
+        return f"geometry-explorer-{self.n}-{self.f}-{self.padding}-{self.s}"
+
+    def describe(self) -> str:
+        """The output size with the formula's terms filled in, and the unread pixels."""
+        n, f, s = self.n, self.f, self.s
+        before, after, size, unread = _geometry(n, f, self.padding, s)
+        padded = f"{n} + 2·{before}" if before == after else f"{n} + {before} + {after}"
+        floor = f"⌊({padded} − {f}) / {s}⌋ + 1 = {size}"
+        if self.padding == "same":
+            words = (
+                f'Padding "same" pads {before} before and {after} after, the least that gives '
+                f"⌈n / s⌉ = ⌈{n} / {s}⌉ = {size} positions: "
+            )
+        elif self.padding == "valid":
+            words = 'Padding "valid" is p = 0. Output size: '
+        else:
+            words = "Output size: "
+        listed = ", ".join(str(i) for i in unread)
+        read = (
+            "Every input pixel is read by some window."
+            if not len(unread)
+            else f"Rows and columns that no window reads (shaded): {listed} of 0 to {n - 1}."
+        )
+        return f"{words}{floor}, so {size}×{size}.\n{read}"
+
+    def __repr__(self) -> str:
+        return self.describe()
+
+    def _repr_html_(self) -> str:
+        formula, unread = (html.escape(line) for line in self.describe().split("\n"))
+
+        def slider(name: str, label: str, value: int, low: int, high: int) -> str:
+            return (
+                f'<label>{label} <input type="range" data-control="{name}" min="{low}" '
+                f'max="{high}" value="{value}"> <output data-shows="{name}">{value}</output>'
+                "</label>"
+            )
+
+        options = "".join(
+            f'<option value="{p}"{" selected" if p == self.padding else ""}>{p}</option>'
+            for p in GEOMETRY_PADDINGS
+        )
+        size = _geometry(self.n, self.f, self.padding, self.s)[2]
+        script = files("utils").joinpath("geometry_explorer.js").read_text(encoding="utf-8")
+        script = script.replace(
+            "document.currentScript && document.currentScript.previousElementSibling",
+            f'document.getElementById("{self.id}")',
+        )
+        controls = "".join(
+            [
+                slider("n", "input size n", self.n, *GEOMETRY_RANGES["n"]),
+                slider("f", "kernel size f", self.f, *GEOMETRY_RANGES["f"]),
+                f'<label>padding <select data-control="padding">{options}</select></label>',
+                slider("s", "stride s", self.s, *GEOMETRY_RANGES["s"]),
+                slider("window", "window (0: all)", 0, 0, size * size),
+                '<button type="button" data-step="-1">Previous window</button>',
+                '<button type="button" data-step="1">Next window</button>',
+            ]
+        )
+        return (
+            f'{_GEOMETRY_STYLE}<div class="cnn-geometry" id="{self.id}">'
+            f'<div class="cnn-geometry-controls">{controls}</div>'
+            f'<p class="cnn-geometry-formula" aria-live="polite">{formula}</p>'
+            f'<p class="cnn-geometry-unread">{unread}</p>'
+            f'<p class="cnn-geometry-window-text">All {size * size} windows together.</p>'
+            f'<div class="cnn-geometry-picture" role="img" aria-label="{formula} {unread}"></div>'
+            f"</div><script>{script}</script>"
+        )
+
+
+def geometry_explorer(n: int = 7, f: int = 3, padding: int | str = 0, s: int = 2):
+    """An explorer of convolution geometry that runs in the page, with no kernel (chapter 4).
+
+    The reader chooses the input size ``n`` (an ``n x n`` image), the kernel size ``f``, the
+    padding (``"valid"``, ``"same"`` or a number of pixels on every side) and the stride ``s``,
+    and sees the windows laid on the padded input, all together or one at a time, the output
+    size with the formula's terms filled in (:func:`utils.output_size`; for ``"same"``,
+    :func:`utils.same_padding`), and the input pixels that no window reads (in 2-D, a pixel whose
+    row or column :func:`unused_pixels` marks). Unlike :func:`output_size_explorer` it needs no
+    running kernel, so it works in the published book too.
+
+    Parameters
+    ----------
+    n, f, s : int
+        Starting input size, kernel size and stride, within :data:`GEOMETRY_RANGES`.
+    padding : "valid", "same" or int
+        Starting padding, one of :data:`GEOMETRY_PADDINGS`.
+
+    Returns
+    -------
+    GeometryExplorer
+        Display it as a cell's last expression.
+    """
+    for name, value in (("n", n), ("f", f), ("s", s)):
+        low, high = GEOMETRY_RANGES[name]
+        check_int(name, value, low)
+        if value > high:
+            raise ValueError(f"{name} must be <= {high} in the explorer, got {value}")
+    if padding not in GEOMETRY_PADDINGS or isinstance(padding, bool):
+        raise ValueError(f"padding must be one of {GEOMETRY_PADDINGS}, got {padding!r}")
+    _geometry(n, f, padding, s)  # the starting setting must fit
+    return GeometryExplorer(n, f, padding, s)
