@@ -86,6 +86,16 @@ def test_a_drawing_anywhere_and_of_any_size_reaches_the_network_alike():
     assert images[1].sum() > 1.5 * images[0].sum()  # the same pen, on a digit a fifth the size
 
 
+def test_a_drawing_moved_in_the_box_gives_the_same_image():
+    seven = np.array([(70.3, 60.1), (200.7, 60.2), (120.4, 230.9)])
+    images = [
+        drawing.mnist_like(drawing.strokes_to_ink([seven + shift]))
+        for shift in [(0, 0), (-55, -40), (62, 31)]
+    ]
+    for image in images[1:]:
+        np.testing.assert_allclose(image, images[0], atol=1e-12)
+
+
 def test_an_empty_drawing_is_an_empty_field():
     np.testing.assert_array_equal(drawing.mnist_like(np.zeros((280, 280))), np.zeros((28, 28)))
 

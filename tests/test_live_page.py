@@ -109,6 +109,15 @@ def canvas_scale(page) -> float:
     return 280 / page.locator("#cnn-live-canvas").bounding_box()["width"]
 
 
+def ink_point(page, x: float, y: float) -> tuple[float, float]:
+    """Where a point of the canvas' CSS box (border included) lies on its 280x280 ink."""
+    border, inside = page.evaluate(
+        "(() => { const c = document.getElementById('cnn-live-canvas');"
+        " return [[c.clientLeft, c.clientTop], [c.clientWidth, c.clientHeight]]; })()"
+    )
+    return ((x - border[0]) * 280 / inside[0], (y - border[1]) * 280 / inside[1])
+
+
 SEVEN = [[(70, 60), (200, 60), (120, 230)], [(95, 145), (175, 145)]]
 BAR = [[(140, 50), (140, 230)]]
 
@@ -119,14 +128,13 @@ def test_strokes_become_the_image_the_course_package_makes_of_them(context, site
         draw(page, SEVEN)
         strokes = page.evaluate("cnnLive.strokes()")
         shown = np.array(page.evaluate("cnnLive.input()")).reshape(28, 28)
-        scale = canvas_scale(page)
+        corners = [[ink_point(page, x, y) for x, y in stroke] for stroke in SEVEN]
     finally:
         page.close()
     assert len(strokes) == 2
-    for drawn, recorded in zip(SEVEN, strokes, strict=True):  # the pen's corners, where it went
-        corners = np.array(drawn, dtype=float) * scale
+    for drawn, recorded in zip(corners, strokes, strict=True):  # the pen's ends, under the mouse
         ends = np.array([recorded[0]] + [recorded[-1]])
-        np.testing.assert_allclose(ends, corners[[0, -1]], atol=1.0)
+        np.testing.assert_allclose(ends, np.array(drawn)[[0, -1]], atol=0.01)
     expected = drawing.mnist_like(drawing.strokes_to_ink(strokes))
     difference = np.abs(shown - expected).max()
     report("live page: drawn strokes against utils.drawing", f"largest difference {difference:.1e}")
@@ -153,6 +161,8 @@ def test_clear_and_a_test_digit_with_one_click(context, site, mnist_test, keras_
         page.locator("#cnn-live-clear").click()
         cleared = np.array(page.evaluate("cnnLive.input()"))
         cleared_verdict = page.locator("#cnn-live-verdict").inner_text()
+        cleared_bars = page.locator(".cnn-live-bar-value").all_inner_texts()
+        cleared_probabilities = page.evaluate("cnnLive.probabilities()")
         buttons = page.locator("#cnn-live-digits button")
         assert buttons.count() == 20
         buttons.nth(14).click()  # the first 7 of the test set: image 0
@@ -162,8 +172,9 @@ def test_clear_and_a_test_digit_with_one_click(context, site, mnist_test, keras_
     finally:
         page.close()
     assert not cleared.any() and cleared_verdict.startswith("Draw a digit")
+    assert cleared_bars == ["0.0 %"] * 10 and cleared_probabilities is None
     x, _ = mnist_test
-    assert label == "Load MNIST test digit 0, a 7"
+    assert label == "Load test image 0, a 7"
     np.testing.assert_allclose(loaded, x[0] / 255, atol=1e-12)
     np.testing.assert_allclose(probabilities, keras_probabilities[0], atol=1e-2)  # float16
 
@@ -235,3 +246,37 @@ def test_the_test_digits_and_clear_work_from_the_keyboard(context, site, mnist_t
     first_zero = int(np.flatnonzero(y == 0)[0])
     np.testing.assert_allclose(loaded, x[first_zero] / 255, atol=1e-12)
     assert not cleared.any()
+
+
+POINTERS = """([down, moves, up]) => {
+  const canvas = document.getElementById('cnn-live-canvas');
+  const box = canvas.getBoundingClientRect();
+  const fire = (type, [id, x, y, button, primary]) => canvas.dispatchEvent(new PointerEvent(type, {
+    pointerId: id, clientX: box.left + x, clientY: box.top + y, button: button,
+    buttons: button === 0 ? 1 : 2, isPrimary: primary, pointerType: 'touch', bubbles: true }));
+  down.forEach((event) => fire('pointerdown', event));
+  moves.forEach((event) => fire('pointermove', event));
+  up.forEach((event) => fire('pointerup', event));
+  return cnnLive.strokes();
+}"""
+
+
+def test_only_one_pointer_draws_and_only_with_its_main_button(context, site):
+    page = open_live_page(context, site)
+    try:
+        # two fingers: the first down draws a line at x = 60, the second (at x = 220) is ignored
+        first, second = (1, 60, 50, 0, True), (2, 220, 50, 0, False)
+        moves = [(1, 60, 50 + 10 * k, 0, True) for k in range(1, 10)]
+        moves = [
+            event
+            for k, mine in enumerate(moves)
+            for event in (mine, (2, 220, 60 + 10 * k, 0, False))
+        ]
+        strokes = page.evaluate(POINTERS, [[first, second], moves, [second, first]])
+        # a right-button drag draws nothing
+        right = page.evaluate(POINTERS, [[(3, 140, 50, 2, True)], [(3, 140, 200, 2, True)], []])
+    finally:
+        page.close()
+    assert len(strokes) == 1 and len(strokes[0]) == 10
+    assert all(abs(x - strokes[0][0][0]) < 1e-9 for x, _ in strokes[0])  # one straight line
+    assert right == strokes

@@ -2,9 +2,10 @@
  * The page "Draw a digit" (book/live_network.md): the course CNN, run in the page by
  * TensorFlow.js on the CPU, on a digit drawn with a mouse, a pen or a finger.
  *
- * The drawing becomes MNIST's form exactly as utils/drawing.py makes it (strokes_to_ink, then
- * mnist_like), in the same order and the same float64 arithmetic, so that the browser tests
- * can hold the two side by side. The network is the one of utils.build_seed_cnn, computed layer
+ * The drawing becomes MNIST's form as utils/drawing.py makes it (strokes_to_ink, then
+ * mnist_like): the same steps, in float64, so that the two agree to round-off (about 1e-15) and
+ * the browser tests can hold them side by side. Only a drawing whose centre of mass falls
+ * exactly on a half pixel may be placed a pixel apart, where round-off decides the rounding. The network is the one of utils.build_seed_cnn, computed layer
  * by layer with tf.conv2d, tf.maxPool and tf.matMul so that every layer's maps can be shown.
  *
  * window.cnnLive is the page's interface for its tests: ready (a promise), predict(pixels, n),
@@ -249,34 +250,56 @@
     });
   }
 
-  function showProbabilities(probabilities) {
-    var best = 0;
-    for (var d = 0; d < 10; d++) if (probabilities[d] > probabilities[best]) best = d;
+  function showProbabilities(probabilities) {  // null: nothing drawn, every bar at 0
+    var best = -1;
+    for (var d = 0; d < 10 && probabilities; d++) {
+      if (best < 0 || probabilities[d] > probabilities[best]) best = d;
+    }
     for (d = 0; d < 10; d++) {
       var bar = bars.children[d];
-      var percent = 100 * probabilities[d];
+      var percent = probabilities ? 100 * probabilities[d] : 0;
       bar.querySelector('.cnn-live-bar-fill').style.width = percent.toFixed(1) + '%';
       bar.querySelector('.cnn-live-bar-value').textContent = percent.toFixed(1) + ' %';
       bar.classList.toggle('cnn-live-best', d === best);
     }
-    verdict.textContent = 'The network reads a ' + best + ', with probability ' +
-      probabilities[best].toFixed(2) + '.';
   }
+
+  function sayVerdict() {  // once a stroke ends, not at every move: a screen reader reads it
+    if (!lastProbabilities) {
+      verdict.textContent = 'Draw a digit, or load one of MNIST\u2019s.';
+      return;
+    }
+    var best = 0;
+    for (var d = 1; d < 10; d++) if (lastProbabilities[d] > lastProbabilities[best]) best = d;
+    verdict.textContent = 'The network reads ' + (best === 8 ? 'an ' : 'a ') + best +
+      ', with probability ' + lastProbabilities[best].toFixed(2) + '.';
+  }
+
+  function paintBlank(name) {
+    maps[name].forEach(function (target) {
+      var ctx = target.getContext('2d');
+      ctx.fillStyle = '#000000';
+      ctx.fillRect(0, 0, target.width, target.height);
+    });
+  }
+
+  var LAYERS = ['conv1', 'pool1', 'conv2', 'pool2'];
 
   function update() {
     lastInput = digitShown ? digitShown : mnistLike(ink, CANVAS);
     paintGrey(inputCanvas, lastInput, FIELD);
-    var x = tf.tensor4d(Float32Array.from(lastInput), [1, FIELD, FIELD, 1]);
-    var layers = forward(x);
-    ['conv1', 'pool1', 'conv2', 'pool2'].forEach(function (name) { paintMaps(name, layers[name]); });
-    lastProbabilities = Array.from(layers.output.dataSync());
-    tf.dispose([x, layers]);
-    var empty = !digitShown && strokes.length === 0;
-    if (empty) {
-      verdict.textContent = 'Draw a digit, or load one of MNIST\u2019s.';
+    if (!digitShown && strokes.length === 0) {  // nothing drawn: nothing to read
+      LAYERS.forEach(paintBlank);
+      lastProbabilities = null;
     } else {
-      showProbabilities(lastProbabilities);
+      var x = tf.tensor4d(Float32Array.from(lastInput), [1, FIELD, FIELD, 1]);
+      var layers = forward(x);
+      LAYERS.forEach(function (name) { paintMaps(name, layers[name]); });
+      lastProbabilities = Array.from(layers.output.dataSync());
+      tf.dispose([x, layers]);
     }
+    showProbabilities(lastProbabilities);
+    if (!drawing) sayVerdict();
     root.dataset.updates = String(Number(root.dataset.updates || 0) + 1);
   }
 
@@ -289,10 +312,11 @@
 
   // ---- The pen -----------------------------------------------------------------------------
 
-  var drawing = false;
-  function point(event) {
+  var drawing = false, pen = null;  // the one pointer that draws, while it is down
+  function point(event) {  // in pixels of the ink, inside the canvas' border
     var box = canvas.getBoundingClientRect();
-    return [(event.clientX - box.left) * CANVAS / box.width, (event.clientY - box.top) * CANVAS / box.height];
+    return [(event.clientX - box.left - canvas.clientLeft) * CANVAS / canvas.clientWidth,
+      (event.clientY - box.top - canvas.clientTop) * CANVAS / canvas.clientHeight];
   }
 
   function startAfresh() {
@@ -302,8 +326,9 @@
   }
 
   canvas.addEventListener('pointerdown', function (event) {
-    if (!weights) return;
+    if (!weights || drawing || event.button !== 0) return;  // one pen, its main button only
     event.preventDefault();
+    pen = event.pointerId;
     if (digitShown) startAfresh();
     canvas.setPointerCapture(event.pointerId);
     drawing = true;
@@ -314,22 +339,24 @@
     schedule();
   });
   canvas.addEventListener('pointermove', function (event) {
-    if (!drawing) return;
+    if (!drawing || event.pointerId !== pen) return;
     var stroke = strokes[strokes.length - 1], last = stroke[stroke.length - 1], p = point(event);
     stroke.push(p);
     inkSegment(last[0], last[1], p[0], p[1]);
     paintInk();
     schedule();
   });
-  function endStroke() {
-    if (!drawing) return;
+  function endStroke(event) {
+    if (!drawing || event.pointerId !== pen) return;
     drawing = false;
+    pen = null;
     var start = performance.now();
     update();
     timings.push(performance.now() - start);
   }
   canvas.addEventListener('pointerup', endStroke);
   canvas.addEventListener('pointercancel', endStroke);
+  canvas.addEventListener('contextmenu', function (event) { event.preventDefault(); });
 
   document.getElementById('cnn-live-clear').addEventListener('click', function () {
     startAfresh();
@@ -367,7 +394,7 @@
       var button = document.createElement('button');
       button.type = 'button';
       button.textContent = String(digit.label);
-      button.setAttribute('aria-label', 'Load MNIST test digit ' + digit.index + ', a ' + digit.label);
+      button.setAttribute('aria-label', 'Load test image ' + digit.index + ', a ' + digit.label);
       button.addEventListener('click', function () { loadDigit(digit); });
       buttons.appendChild(button);
     });
