@@ -51,13 +51,24 @@ def built_book():
 
 @pytest.fixture(scope="session")
 def built_pdf(built_book, browser):
-    """The book printed to ``_build/html/cnn-course.pdf`` by ``tools/build_pdf.py``, once a run."""
+    """The book printed to ``_build/html/cnn-course.pdf`` by ``tools/build_pdf.py``, once a run.
+
+    A PDF newer than every other file of the built book was printed from these very pages (the
+    first command prints it right after building): it is kept, and not printed twice.
+    """
     sys.path.insert(0, str(ROOT / "tools"))
     import build_pdf
+    from reporting import report
 
+    pdf = built_book / build_pdf.PDF.name
+    rewritten = {pdf, built_book / "_static" / "pygments.css"}  # Sphinx writes it every build
+    others = [path for path in built_book.rglob("*") if path.is_file() and path not in rewritten]
+    if pdf.is_file() and pdf.stat().st_mtime > max(path.stat().st_mtime for path in others):
+        report("book: the PDF", f"{pdf.name}: printed after the last build, kept")
+        return pdf
     pages = build_pdf.print_pages(built_book, build_pdf.toc_entries(), browser)
-    build_pdf.join(pages, built_book / build_pdf.PDF.name)
-    return built_book / build_pdf.PDF.name
+    build_pdf.join(pages, pdf)
+    return pdf
 
 
 @pytest.fixture(scope="session")

@@ -5,8 +5,8 @@ in a kernel of a fresh virtual environment. By default that environment holds Co
 versions (``tests/colab_versions.txt``, on Python 3.13 as on Colab where this machine has it),
 but not the course package: the notebook's setup cell installs that, from this checkout, because
 ``CNN_COURSE_PIP_SOURCE`` points there (on Colab the default, the repository, is used). This
-proves the Colab path as learners meet it, and that no chapter leans on files beside it. The two
-long trainings (chapters 6 and 9) run on fewer images there (``SHORTER`` in ``colab_like.py``):
+proves the Colab path as learners meet it, and that no chapter leans on files beside it. The
+long trainings (chapters 5, 6 and 9) run on fewer images there (``SHORTER`` in ``colab_like.py``):
 the same code in Colab's set, while nbval runs them in full in the course's own set. One
 environment serves every notebook of the run, and the tests of ``test_environments.py`` share it
 (``environment_registry`` in ``conftest.py``).

@@ -122,3 +122,22 @@ def test_the_explorer_steps_through_its_windows_from_the_keyboard(context, site)
         page.close()
     assert after_n == "3" and focused == "f"  # n = 8, f = 3, p = 0, s = 2: 3 positions
     assert window.startswith("Window 2 of 9: padded rows 0 to 2, columns 2 to 4") and outlined == 1
+
+
+def test_the_window_control_follows_the_settings(context, site):
+    page = context.new_page()
+    try:
+        page.goto(site.page(ENTRY), wait_until="load")
+        box = page.locator(".cnn-geometry")
+        box.locator("button[data-step='-1']").click()  # from all windows back to the last, 9 of 9
+        last = box.locator(".cnn-geometry-window-text").inner_text()
+        stride = box.locator("[data-control=s]")
+        stride.fill("3")  # n = 7, f = 3, p = 0, s = 3: 2 x 2 positions, window 9 is gone
+        after = box.locator(".cnn-geometry-window-text").inner_text()
+        window = box.locator("[data-control=window]")
+        shown = box.locator("output[data-shows=window]").inner_text()
+        state = (window.input_value(), window.get_attribute("aria-valuetext"))
+    finally:
+        page.close()
+    assert last.startswith("Window 9 of 9: padded rows 4 to 6, columns 4 to 6")
+    assert after == "All 4 windows together." and state == ("0", "all windows") and shown == "0"

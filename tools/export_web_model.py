@@ -79,8 +79,12 @@ def network_script(dtype: str = "float16", path: Path = NETWORK) -> str:
 
 
 def write_network(out: Path, dtype: str = "float16") -> Path:
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(network_script(dtype))
+    """Write :func:`network_script` to ``out``, leaving a file that already holds it untouched
+    (so that a rebuild of an unchanged book leaves the built files as they were)."""
+    script = network_script(dtype)
+    if not (out.is_file() and out.read_text() == script):
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(script)
     return out
 
 

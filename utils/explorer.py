@@ -302,8 +302,9 @@ _GEOMETRY_STYLE = """<style>
   max-width: 100%; }
 .cnn-geometry-picture svg { max-width: 100%; height: auto; }
 .cnn-geometry-pixel { fill: #ffffff; stroke: #999999; }
-.cnn-geometry-padding { fill: #cfcfcf; stroke: #999999; }
-.cnn-geometry-unread-pixel { fill: #f4a6a6; stroke: #999999; }
+.cnn-geometry-padding { fill: #e0e0e0; stroke: #999999; }
+.cnn-geometry-unread-pixel { fill: #d62728; stroke: #999999; }
+.cnn-geometry-cross { stroke: #ffffff; stroke-width: 2; }
 .cnn-geometry-window { fill: #0072b2; fill-opacity: 0.08; stroke: #0072b2; stroke-opacity: 0.6;
   stroke-width: 1.5; }
 .cnn-geometry-window-one { fill: #0072b2; fill-opacity: 0.15; stroke: #0072b2; stroke-width: 3; }
@@ -365,7 +366,7 @@ class GeometryExplorer:
         read = (
             "Every input pixel is read by some window."
             if not len(unread)
-            else f"Rows and columns that no window reads (shaded): {listed} of 0 to {n - 1}."
+            else f"Rows and columns that no window reads (in red): {listed} of 0 to {n - 1}."
         )
         return f"{words}{floor}, so {size}×{size}.\n{read}"
 
@@ -378,8 +379,8 @@ class GeometryExplorer:
         def slider(name: str, label: str, value: int, low: int, high: int) -> str:
             return (
                 f'<label>{label} <input type="range" data-control="{name}" min="{low}" '
-                f'max="{high}" value="{value}"> <output data-shows="{name}">{value}</output>'
-                "</label>"
+                f'max="{high}" value="{value}"> <output data-shows="{name}" aria-hidden="true">'
+                f"{value}</output></label>"
             )
 
         options = "".join(
@@ -387,18 +388,20 @@ class GeometryExplorer:
             for p in GEOMETRY_PADDINGS
         )
         size = _geometry(self.n, self.f, self.padding, self.s)[2]
+        windows = "The one window." if size == 1 else f"All {size * size} windows together."
         script = files("utils").joinpath("geometry_explorer.js").read_text(encoding="utf-8")
-        script = script.replace(
-            "document.currentScript && document.currentScript.previousElementSibling",
-            f'document.getElementById("{self.id}")',
-        )
+        # the script finds its explorer just before it, or else by id (where a notebook's
+        # front end runs it elsewhere)
+        script = script.replace("|| BOX);", f'|| document.getElementById("{self.id}"));')
         controls = "".join(
             [
                 slider("n", "input size n", self.n, *GEOMETRY_RANGES["n"]),
                 slider("f", "kernel size f", self.f, *GEOMETRY_RANGES["f"]),
-                f'<label>padding <select data-control="padding">{options}</select></label>',
+                f'<label>padding p <select data-control="padding">{options}</select></label>',
                 slider("s", "stride s", self.s, *GEOMETRY_RANGES["s"]),
-                slider("window", "window (0: all)", 0, 0, size * size),
+                slider("window", "window (0: all)", 0, 0, size * size).replace(
+                    'min="0"', 'aria-valuetext="all windows" min="0"'
+                ),
                 '<button type="button" data-step="-1">Previous window</button>',
                 '<button type="button" data-step="1">Next window</button>',
             ]
@@ -408,7 +411,7 @@ class GeometryExplorer:
             f'<div class="cnn-geometry-controls">{controls}</div>'
             f'<p class="cnn-geometry-formula" aria-live="polite">{formula}</p>'
             f'<p class="cnn-geometry-unread">{unread}</p>'
-            f'<p class="cnn-geometry-window-text">All {size * size} windows together.</p>'
+            f'<p class="cnn-geometry-window-text" aria-live="polite">{windows}</p>'
             f'<div class="cnn-geometry-picture" role="img" aria-label="{formula} {unread}"></div>'
             f"</div><script>{script}</script>"
         )

@@ -6,8 +6,8 @@
  * every side) and stride s, it draws the padded input with the windows laid on it (all together,
  * or one at a time with the output value each one makes), writes the output size with the
  * formula's terms filled in, and marks the input pixels that no window reads. The arithmetic is
- * that of utils.output_size, utils.same_padding and utils.unused_pixels; tests/test_explorer.py
- * holds the page to them and to TensorFlow.
+ * that of utils.output_size, utils.same_padding and utils.unused_pixels; tests/test_explorer_page.py
+ * holds the page to them and to Keras.
  */
 (function (box) {
   'use strict';
@@ -75,9 +75,16 @@
         var i = r - g.before, j = c - g.before;
         var inside = i >= 0 && i < n && j >= 0 && j < n;
         var lost = inside && (unread[i] || unread[j]);
-        element('rect', { x: 1 + c * cell, y: 1 + r * cell, width: cell, height: cell,
+        var x0 = 1 + c * cell, y0 = 1 + r * cell;
+        element('rect', { x: x0, y: y0, width: cell, height: cell,
           class: inside ? (lost ? 'cnn-geometry-unread-pixel' : 'cnn-geometry-pixel')
             : 'cnn-geometry-padding' }, svg);
+        if (lost) {  // a cross as well as red: not told by colour alone
+          var m = cell / 4;
+          element('path', { d: 'M' + (x0 + m) + ' ' + (y0 + m) + 'L' + (x0 + cell - m) + ' ' +
+            (y0 + cell - m) + 'M' + (x0 + cell - m) + ' ' + (y0 + m) + 'L' + (x0 + m) + ' ' +
+            (y0 + cell - m), class: 'cnn-geometry-cross' }, svg);
+        }
       }
     }
     var windows = [];
@@ -90,7 +97,8 @@
     });
     var left = 1 + side * cell + gap;
     element('text', { x: 1, y: side * cell + 16, class: 'cnn-geometry-label' }, svg).textContent =
-      'input, ' + n + '\u00d7' + n + (g.before + g.after ? ' (grey: padding)' : '');
+      'input, ' + n + '\u00d7' + n + (g.before + g.after ? ' (grey: padding)' : '') +
+      (g.unread.length ? ' (red \u00d7: not read)' : '');
     element('text', { x: left, y: g.size * outCell + 16, class: 'cnn-geometry-label' }, svg)
       .textContent = 'output, ' + g.size + '\u00d7' + g.size;
     for (a = 0; a < g.size; a++) {
@@ -109,12 +117,19 @@
     return '\u230a(' + padded + ' \u2212 ' + f + ') / ' + s + '\u230b + 1 = ' + size;
   }
 
-  function update() {
-    var n = Number(controls.n.value), f = Number(controls.f.value), s = Number(controls.s.value);
-    var padding = controls.padding.value;
+  function showValues() {  // the number beside each slider, once every value is settled
     box.querySelectorAll('[data-shows]').forEach(function (output) {
       output.textContent = controls[output.dataset.shows].value;
     });
+  }
+
+  function span(first, last) {
+    return first === last ? ' ' + first : 's ' + first + ' to ' + last;
+  }
+
+  function update() {
+    var n = Number(controls.n.value), f = Number(controls.f.value), s = Number(controls.s.value);
+    var padding = controls.padding.value;
     var g = geometry(n, f, padding, s);
     box.dataset.outputSize = String(g.size);
     box.dataset.padding = g.before + ',' + g.after;
@@ -126,7 +141,10 @@
       windowText.textContent = '';
       picture.innerHTML = '';
       controls.window.max = 0;
+      controls.window.value = '0';
+      controls.window.setAttribute('aria-valuetext', 'no windows');
       picture.setAttribute('aria-label', formula.textContent);
+      showValues();
       return;
     }
     var words = 'Output size: ';
@@ -141,24 +159,31 @@
       ', so ' + g.size + '\u00d7' + g.size + '.';
     unreadText.textContent = g.unread.length === 0
       ? 'Every input pixel is read by some window.'
-      : 'Rows and columns that no window reads (shaded): ' + g.unread.join(', ') + ' of 0 to ' +
+      : 'Rows and columns that no window reads (in red): ' + g.unread.join(', ') + ' of 0 to ' +
         (n - 1) + '.';
     var count = g.size * g.size;
-    controls.window.max = count;
-    if (Number(controls.window.value) > count) controls.window.value = '0';
+    var wanted = Number(controls.window.value);
+    controls.window.max = count;  // (a browser clamps a value above max: back to all instead)
+    if (wanted > count) controls.window.value = '0';
     var shown = Number(controls.window.value) - 1;
     if (shown < 0) {
-      windowText.textContent = 'All ' + count + ' windows together.';
+      windowText.textContent = count === 1 ? 'The one window.'
+        : 'All ' + count + ' windows together.';
+      controls.window.setAttribute('aria-valuetext', 'all windows');
     } else {
       var row = Math.floor(shown / g.size), col = shown % g.size;
-      windowText.textContent = 'Window ' + (shown + 1) + ' of ' + count + ': padded rows ' +
-        row * s + ' to ' + (row * s + f - 1) + ', columns ' + col * s + ' to ' +
-        (col * s + f - 1) + ', gives output value (' + row + ', ' + col + ').';
+      windowText.textContent = 'Window ' + (shown + 1) + ' of ' + count + ': padded row' +
+        span(row * s, row * s + f - 1) + ', column' + span(col * s, col * s + f - 1) +
+        ', gives output value (' + row + ', ' + col + ').';
+      controls.window.setAttribute('aria-valuetext', 'window ' + (shown + 1) + ' of ' + count);
     }
     draw(n, f, s, g, shown);
-    picture.setAttribute('aria-label', n + ' by ' + n + ' input, padded ' + g.before + ' and ' +
-      g.after + ', ' + f + ' by ' + f + ' windows with stride ' + s + ': ' + windowText.textContent +
-      ' ' + unreadText.textContent);
+    var padded = g.before + g.after === 0 ? 'no padding'
+      : 'padded ' + g.before + ' before and ' + g.after + ' after';
+    picture.setAttribute('aria-label', n + ' by ' + n + ' input, ' + padded + ', ' + f + ' by ' +
+      f + ' windows with stride ' + s + ', output ' + g.size + ' by ' + g.size + '. ' +
+      windowText.textContent + ' ' + unreadText.textContent);
+    showValues();
   }
 
   ['n', 'f', 'padding', 's', 'window'].forEach(function (name) {
@@ -174,4 +199,4 @@
   });
   update();
   box.cnnGeometry = geometry;
-})(document.currentScript && document.currentScript.previousElementSibling);
+})((document.currentScript && document.currentScript.previousElementSibling) || BOX);
