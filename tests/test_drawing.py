@@ -51,8 +51,8 @@ def test_the_ink_is_scaled_to_20_pixels_as_tensorflows_area_resize_does(shape):
     ink = np.zeros((300, 300))
     ink[10 : 10 + shape[0], 20 : 20 + shape[1]] = rng.uniform(0.01, 1, shape)
     image = drawing.mnist_like(ink)
-    rows, cols = np.flatnonzero(image.any(axis=1)), np.flatnonzero(image.any(axis=0))
-    placed = image[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+    top, bottom, left, right = ink_box(image)
+    placed = image[top : bottom + 1, left : right + 1]
     height, width = scaled_size(*shape)
     assert placed.shape == (height, width) and max(height, width) == 20
     crop = ink[10 : 10 + shape[0], 20 : 20 + shape[1]]

@@ -32,6 +32,14 @@ OWN = ("/_static/live/", "/_static/tfjs/")
 NETWORK_SCRIPT = "**/_static/live/seed_cnn_mnist.js"
 
 
+def started(page) -> str:
+    """Wait for the page's network to start or fail; its state, ``ready`` or ``failed``."""
+    page.wait_for_function(
+        "document.getElementById('cnn-live').dataset.state !== 'loading'", timeout=60_000
+    )
+    return page.evaluate("document.getElementById('cnn-live').dataset.state")
+
+
 def open_live_page(context, site, network: Path | None = None):
     """A new tab on the page, its network ready; ``network`` replaces the page's weights."""
     page = context.new_page()
@@ -40,10 +48,7 @@ def open_live_page(context, site, network: Path | None = None):
     if network is not None:
         page.route(NETWORK_SCRIPT, lambda route: route.fulfill(path=str(network)))
     page.goto(site.page(ENTRY), wait_until="load")
-    page.wait_for_function(
-        "document.getElementById('cnn-live').dataset.state !== 'loading'", timeout=60_000
-    )
-    state = page.evaluate("document.getElementById('cnn-live').dataset.state")
+    state = started(page)
     assert state == "ready" and not errors, f"the page's network did not start: {state}, {errors}"
     return page
 
@@ -184,8 +189,8 @@ def test_the_page_answers_within_its_time_budget_and_weighs_within_its_own(conte
     page = context.new_page()
     page.on("response", lambda response: sizes.__setitem__(response.url, len(response.body())))
     page.goto(site.page(ENTRY), wait_until="load")
-    page.wait_for_function("document.getElementById('cnn-live').dataset.state === 'ready'")
     try:
+        assert started(page) == "ready"
         rng = np.random.default_rng(0)
         for _ in range(11):
             points = rng.uniform(40, 240, size=(4, 2)) / canvas_scale(page)
@@ -211,10 +216,7 @@ def test_the_page_works_opened_from_the_disk(browser, built_book):
     try:
         page = context.new_page()
         page.goto((built_book / f"{ENTRY}.html").as_uri(), wait_until="load")
-        page.wait_for_function(
-            "document.getElementById('cnn-live').dataset.state !== 'loading'", timeout=60_000
-        )
-        assert page.evaluate("document.getElementById('cnn-live').dataset.state") == "ready"
+        assert started(page) == "ready"
     finally:
         context.close()
 

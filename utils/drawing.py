@@ -5,8 +5,9 @@ was scaled to fit a 20x20 box, keeping its aspect ratio, which left grey levels 
 partly covered; the result was placed in a 28x28 field so that its centre of mass sits at the
 field's centre. :func:`mnist_like` does the same to the ink of a drawing, and
 :func:`strokes_to_ink` draws that ink from the pen's strokes. The page's script
-(``web/_static/live/live.js``) does both steps in the same order, in the same float64 arithmetic,
-and the browser tests hold the two equal.
+(``web/_static/live/live.js``) does the same steps in float64, so that the two agree to round-off
+and the browser tests can hold them side by side; only a drawing whose centre of mass falls
+exactly on a half pixel may be placed a pixel apart, where round-off decides the rounding.
 """
 
 from __future__ import annotations

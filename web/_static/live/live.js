@@ -197,17 +197,9 @@
   var lastInput = new Float64Array(FIELD * FIELD), lastProbabilities = null;
   var timings = [];
 
-  function paintInk() {
-    var image = context.createImageData(CANVAS, CANVAS);
-    for (var k = 0; k < ink.length; k++) {
-      var level = Math.round(255 * (1 - ink[k]));  // dark ink on paper
-      image.data[4 * k] = image.data[4 * k + 1] = image.data[4 * k + 2] = level;
-      image.data[4 * k + 3] = 255;
-    }
-    context.putImageData(image, 0, 0);
-  }
+  function paintInk() { paintGrey(canvas, ink, CANVAS); }
 
-  function paintGrey(target, values, size) {
+  function paintGrey(target, values, size) {  // values in [0, 1]: dark ink on paper
     var ctx = target.getContext('2d'), image = ctx.createImageData(size, size);
     for (var k = 0; k < size * size; k++) {
       var level = Math.round(255 * (1 - values[k]));
