@@ -19,8 +19,11 @@ RECIPE = {
     "epochs": 20,
     "batch_size": 128,
     "learning_rate": 0.05,
+    "warmup_epochs": 0,
     "momentum": 0.9,
+    "nesterov": False,
     "shift": 0.1,
+    "shift_interpolation": "bilinear",
 }
 """Defaults of :func:`train_seed_cnn`: the recipe chapter 6 explains and uses."""
 
@@ -134,6 +137,31 @@ def __getattr__(name):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
+def learning_rate_schedule(
+    learning_rate: float, epochs: int, steps_per_epoch: int, warmup_epochs: float = 0
+):
+    """The learning rate of chapter 6 as a Keras schedule: a linear warm-up, then a cosine to 0.
+
+    Over the first ``warmup_epochs`` the rate rises in a straight line from 0 to
+    ``learning_rate``; over the remaining steps it falls to 0 along half a cosine. Without
+    warm-up it is ``CosineDecay(learning_rate, decay_steps)`` over every step.
+
+    Returns
+    -------
+    keras.optimizers.schedules.CosineDecay
+        Called with a step number, it gives that step's learning rate.
+    """
+    import keras
+
+    total = check_int("epochs", epochs, 1) * check_int("steps_per_epoch", steps_per_epoch, 1)
+    warmup = int(round(warmup_epochs * steps_per_epoch))
+    if warmup == 0:
+        return keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps=total)
+    return keras.optimizers.schedules.CosineDecay(
+        0.0, decay_steps=total - warmup, warmup_target=learning_rate, warmup_steps=warmup
+    )
+
+
 def train_seed_cnn(
     x_train,
     y_train,
@@ -142,8 +170,11 @@ def train_seed_cnn(
     epochs: int = RECIPE["epochs"],
     batch_size: int = RECIPE["batch_size"],
     learning_rate: float = RECIPE["learning_rate"],
+    warmup_epochs: float = RECIPE["warmup_epochs"],
     momentum: float = RECIPE["momentum"],
+    nesterov: bool = RECIPE["nesterov"],
     shift: float = RECIPE["shift"],
+    shift_interpolation: str = RECIPE["shift_interpolation"],
     seed: int = 0,
     verbose: bool = True,
     **model_options,
@@ -161,12 +192,21 @@ def train_seed_cnn(
     epochs, batch_size : int
         Passes over the training set, and images per gradient step.
     learning_rate : float
-        Initial learning rate of SGD; it decays to 0 along a cosine over all the steps.
+        Peak learning rate of SGD: reached after the warm-up, then decayed to 0 along a cosine
+        over the remaining steps.
+    warmup_epochs : float
+        Length of the warm-up, in epochs (``0``: none), during which the learning rate rises in
+        a straight line from 0 to ``learning_rate`` (``CosineDecay``'s ``warmup_target``).
     momentum : float
         SGD momentum.
+    nesterov : bool
+        Nesterov's form of momentum (``SGD(nesterov=True)``).
     shift : float
         Largest random shift, as a fraction of the height and width (``RandomTranslation``,
         active in training only); ``0`` trains without augmentation.
+    shift_interpolation : {"bilinear", "nearest"}
+        ``"nearest"`` shifts by whole pixels; ``"bilinear"`` by fractions of a pixel, blending
+        neighbours.
     seed : int
         Seeds every generator (``keras.utils.set_random_seed``) before the model is built, so a
         run is repeatable on the same machine.
@@ -191,19 +231,34 @@ def train_seed_cnn(
     seed = check_int("seed", seed, 0)
     if not 0 <= shift < 1:
         raise ValueError(f"shift must be in [0, 1), got {shift}")
+    if not 0 <= warmup_epochs < epochs:
+        raise ValueError(f"warmup_epochs must be in [0, epochs={epochs}), got {warmup_epochs}")
+    if shift_interpolation not in ("bilinear", "nearest"):
+        raise ValueError(
+            f"shift_interpolation must be 'bilinear' or 'nearest', got {shift_interpolation!r}"
+        )
     keras.utils.set_random_seed(seed)
     x_train = np.asarray(x_train)
     model = build_seed_cnn(input_shape=x_train.shape[1:], **model_options)
     layers = [keras.Input(shape=x_train.shape[1:])]
     if shift > 0:
         layers.append(
-            keras.layers.RandomTranslation(shift, shift, fill_mode="constant", name="shift")
+            keras.layers.RandomTranslation(
+                shift,
+                shift,
+                fill_mode="constant",
+                interpolation=shift_interpolation,
+                name="shift",
+            )
         )
     trainer = keras.Sequential([*layers, model], name="trainer")
-    steps = epochs * int(np.ceil(len(x_train) / batch_size))
-    schedule = keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps=steps)
+    schedule = learning_rate_schedule(
+        learning_rate, epochs, int(np.ceil(len(x_train) / batch_size)), warmup_epochs
+    )
     trainer.compile(
-        optimizer=keras.optimizers.SGD(learning_rate=schedule, momentum=momentum),
+        optimizer=keras.optimizers.SGD(
+            learning_rate=schedule, momentum=momentum, nesterov=nesterov
+        ),
         loss="sparse_categorical_crossentropy",
         metrics=["accuracy"],
     )
