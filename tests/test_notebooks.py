@@ -167,6 +167,26 @@ def test_setup_notebook_asks_ipython_for_retina_figures():
     assert int.from_bytes(base64.b64decode(data)[16:20], "big") == 2 * metadata["width"]
 
 
+def test_setup_notebook_gives_tensorflow_one_inter_op_thread_before_it_starts():
+    """In a fresh process, as in a chapter's setup cell: one inter-op thread. Where TensorFlow
+    has already run an operation, the setting cannot change and setup goes on without an error."""
+    fresh = (
+        "import utils, tensorflow as tf; utils.setup_notebook(seed=0); "
+        "print(tf.config.threading.get_inter_op_parallelism_threads())"
+    )
+    started = (
+        "import tensorflow as tf; tf.constant(1.0) + 1; import utils; "
+        "print(utils.notebook.one_operation_at_a_time()); utils.setup_notebook(seed=0)"
+    )
+    outputs = [
+        subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+        ).stdout.split()
+        for code in (fresh, started)
+    ]
+    assert outputs == [["1"], ["False"]]
+
+
 def test_the_solution_check_finds_a_solution_left_in_view():
     nb = nbs.read(NOTEBOOKS[1])
     assert nbs.solution_problems(nb) == []

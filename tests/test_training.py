@@ -172,9 +172,63 @@ def test_train_seed_cnn_without_shift_is_keras_sgd_with_cosine_decay(small_mnist
         (dict(shift=1.0), ValueError, "shift must be in"),
         (dict(seed=-1), ValueError, "seed must be >= 0"),
         (dict(padding="full"), ValueError, "padding must be one of"),
+        (dict(epochs=2, warmup_epochs=2), ValueError, "warmup_epochs must be in"),
+        (dict(warmup_epochs=-1), ValueError, "warmup_epochs must be in"),
+        (dict(shift_interpolation="cubic"), ValueError, "shift_interpolation must be"),
     ],
 )
 def test_train_seed_cnn_rejects_bad_options(small_mnist_like, kwargs, error, match):
     x, y = small_mnist_like
     with pytest.raises(error, match=match):
         utils.train_seed_cnn(x, y, verbose=False, **kwargs)
+
+
+@pytest.mark.parametrize("warmup_epochs", [0, 1, 0.5])
+def test_learning_rate_schedule_is_a_linear_warm_up_then_a_cosine_to_zero(warmup_epochs):
+    peak, epochs, per_epoch = 0.1, 4, 50
+    schedule = utils.training.learning_rate_schedule(peak, epochs, per_epoch, warmup_epochs)
+    total, warmup = epochs * per_epoch, round(warmup_epochs * per_epoch)
+    steps = np.arange(total + 1)
+    # The formula written out: a straight line from 0 to the peak, then half a cosine down to 0.
+    decay = peak * 0.5 * (1 + np.cos(np.pi * (steps - warmup) / (total - warmup)))
+    expected = np.where(steps < warmup, peak * steps / max(warmup, 1), decay)
+    rates = np.array([float(schedule(int(step))) for step in steps])
+    np.testing.assert_allclose(rates, expected, rtol=1e-5, atol=1e-7)
+    assert rates.max() == pytest.approx(peak) and rates[-1] == pytest.approx(0, abs=1e-7)
+
+
+def test_train_seed_cnn_with_warm_up_and_nesterov_is_keras_sgd(small_mnist_like):
+    x, y = small_mnist_like
+    options = dict(learning_rate=0.1, warmup_epochs=1, nesterov=True)
+    model, _ = utils.train_seed_cnn(
+        x, y, epochs=2, shift=0, dense_units=32, seed=5, verbose=False, **options
+    )
+    keras.utils.set_random_seed(5)
+    reference = utils.build_seed_cnn(dense_units=32)
+    schedule = keras.optimizers.schedules.CosineDecay(
+        0.0, decay_steps=4, warmup_target=0.1, warmup_steps=4
+    )  # 512 images in batches of 128: 4 steps of warm-up, then 4 of decay
+    reference.compile(
+        optimizer=keras.optimizers.SGD(learning_rate=schedule, momentum=0.9, nesterov=True),
+        loss=keras.losses.SparseCategoricalCrossentropy(),
+    )
+    reference.fit(x, y, batch_size=128, epochs=2, verbose=0)
+    for ours, theirs in zip(model.get_weights(), reference.get_weights(), strict=True):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-6)
+
+
+def test_whole_pixel_shifts_move_an_image_by_whole_pixels():
+    # RandomTranslation with nearest interpolation, as train_seed_cnn builds it: every shifted
+    # image is the original moved by whole pixels (no blend of neighbours).
+    image = np.zeros((1, 28, 28, 1), np.float32)
+    image[0, 10:18, 12:16] = np.linspace(0.2, 1, 8)[:, None, None]
+    shift = keras.layers.RandomTranslation(
+        0.1, 0.1, fill_mode="constant", interpolation="nearest", seed=3
+    )
+    for _ in range(20):
+        moved = keras.ops.convert_to_numpy(shift(image, training=True))[0, :, :, 0]
+        ink = np.argwhere(moved > 0)
+        dy, dx = ink.min(axis=0) - (10, 12)
+        assert abs(dy) <= 3 and abs(dx) <= 3
+        window = moved[10 + dy : 18 + dy, 12 + dx : 16 + dx]
+        np.testing.assert_array_equal(window, image[0, 10:18, 12:16, 0])
