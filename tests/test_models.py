@@ -283,7 +283,7 @@ def test_committed_fashion_network_is_the_course_cnn_and_reaches_chapter_9s_accu
     except RuntimeError as error:  # offline without $CNN_COURSE_DATA
         pytest.skip(str(error))
     predictions = model.predict(utils.prepare_images(x_test), verbose=0).argmax(axis=1)
-    assert np.mean(predictions == y_test) >= 0.90
+    assert np.mean(predictions == y_test) >= 0.895  # chapter 9: 89.78 %
 
 
 def test_the_reference_tool_trains_with_the_recipe_and_writes_a_loadable_network(
@@ -299,14 +299,14 @@ def test_the_reference_tool_trains_with_the_recipe_and_writes_a_loadable_network
         train_reference.LOADERS, "fashion_mnist", lambda: ((x, y), (x[:50], y[:50]))
     )
     output = tmp_path / "fashion.weights.npz"
-    assert train_reference.main(["fashion_mnist", "--epochs", "1", "--output", str(output)]) == 0
+    assert train_reference.main(["fashion_mnist", "--epochs", "2", "--output", str(output)]) == 0
     printed = capsys.readouterr().out
-    assert "epoch  1/1:" in printed and f"wrote {output}" in printed
+    assert "epoch  2/2:" in printed and f"wrote {output}" in printed
     loaded = utils.load_seed_cnn(output)
     # The tool's run, repeated: the same split, recipe and seed give the same weights.
     (x_train, y_train), validation = utils.split_validation(
         utils.prepare_images(x), y, n_val=5000, seed=0
     )
-    expected, _ = utils.train_seed_cnn(x_train, y_train, validation, epochs=1, verbose=False)
+    expected, _ = utils.train_seed_cnn(x_train, y_train, validation, epochs=2, verbose=False)
     for ours, theirs in zip(loaded.get_weights(), expected.get_weights(), strict=True):
         np.testing.assert_array_equal(ours, theirs)
