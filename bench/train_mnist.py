@@ -12,11 +12,13 @@ with it, the candidate recipes of ``CANDIDATES`` below, written down in ``bench/
 they were run. The test set is read only with ``--test``: while candidates are screened, only
 validation figures are printed.
 
-``--keras-example`` then trains Keras' own ``mnist_convnet`` example as its authors wrote it
+``--keras-example`` also trains Keras' own ``mnist_convnet`` example as its authors wrote it
 (two 3x3 convolutions of 32 and 64 filters, max pooling, dropout 0.5, a softmax layer; Adam with
 its default learning rate, batches of 128, 15 epochs), rewritten here, on the same images with
-the same validation after every epoch and the same thread settings, and prints both times and
-their ratio. Printed per run: validation accuracy after the last epoch (and test accuracy with
+the same validation after every epoch and the same thread settings, once after each run of the
+course's recipe with the same seed (the two alternate, so that a machine slower for a while slows
+both alike), and prints the ratio of their training times seed by seed, and its median.
+Printed per run: validation accuracy after the last epoch (and test accuracy with
 ``--test``), the wall time of the whole training (building, compiling, every epoch and every
 validation pass), the median seconds per epoch, and the first epoch whose validation accuracy
 reaches 99 %; then means and spreads, and the process's peak memory (``ru_maxrss``). Timings
@@ -137,35 +139,32 @@ def summarise(label: str, results: list[dict]) -> None:
     )
 
 
-def run(label, train, seeds, data, test, quiet):
+def run_one(label, train, seed, data, test):
+    """Train once with ``train`` and ``seed``; print and return the figures of the run."""
     (x_train, y_train), (x_val, y_val), (x_test, y_test) = data
-    results = []
-    for seed in seeds:
-        print(f"--- {label}, seed {seed}", flush=True)
-        start = time.perf_counter()
-        model, history = train(x_train, y_train, (x_val, y_val), seed)
-        seconds = time.perf_counter() - start
-        result = {
-            "seed": seed,
-            "validation_accuracy": history.history["val_accuracy"][-1],
-            "seconds": seconds,
-            "seconds_per_epoch": statistics.median(history.epoch_seconds),
-            "epochs_to_99": epochs_to(history, 0.99),
-        }
-        line = f"validation accuracy {result['validation_accuracy']:.2%} (last epoch)"
-        if test:
-            predicted = model.predict(x_test, batch_size=1000, verbose=0).argmax(axis=1)
-            result["test_accuracy"] = float(np.mean(predicted == y_test))
-            line += f", test accuracy {result['test_accuracy']:.2%}"
-        results.append(result)
-        print(
-            f"{label}, seed {seed}: {line}, trained in {seconds:.0f} s, "
-            f"{result['seconds_per_epoch']:.1f} s/epoch (median), validation >= 99 % after "
-            f"epoch {result['epochs_to_99']}",
-            flush=True,
-        )
-    summarise(label, results)
-    return results
+    print(f"--- {label}, seed {seed}", flush=True)
+    start = time.perf_counter()
+    model, history = train(x_train, y_train, (x_val, y_val), seed)
+    seconds = time.perf_counter() - start
+    result = {
+        "seed": seed,
+        "validation_accuracy": history.history["val_accuracy"][-1],
+        "seconds": seconds,
+        "seconds_per_epoch": statistics.median(history.epoch_seconds),
+        "epochs_to_99": epochs_to(history, 0.99),
+    }
+    line = f"validation accuracy {result['validation_accuracy']:.2%} (last epoch)"
+    if test:
+        predicted = model.predict(x_test, batch_size=1000, verbose=0).argmax(axis=1)
+        result["test_accuracy"] = float(np.mean(predicted == y_test))
+        line += f", test accuracy {result['test_accuracy']:.2%}"
+    print(
+        f"{label}, seed {seed}: {line}, trained in {seconds:.0f} s, "
+        f"{result['seconds_per_epoch']:.1f} s/epoch (median), validation >= 99 % after "
+        f"epoch {result['epochs_to_99']}",
+        flush=True,
+    )
+    return result
 
 
 def main() -> int:
@@ -208,36 +207,45 @@ def main() -> int:
         recipes = {name: {**CONTROL, **CANDIDATES[name]} for name in args.candidates}
     else:
         recipes = {"recipe": {}}
+    trainers = {}
     for name, options in recipes.items():
         if args.epochs:
             options = {**options, "epochs": args.epochs}
-        print(f"{name}: seeds {args.seeds}, {options or utils.training.RECIPE}", flush=True)
+        print(f"{name}: {options or utils.training.RECIPE}", flush=True)
 
         def train(x, y, validation, seed, options=options):
             return utils.train_seed_cnn(
                 x, y, validation, seed=seed, verbose=not args.quiet, **options
             )
 
-        ours = run(name, train, args.seeds, data, args.test, args.quiet)
-
+        trainers[name] = train
     if args.keras_example:
-        print(f"Keras example: {KERAS_EXAMPLE}, Adam", flush=True)
+        print(f"Keras example: {KERAS_EXAMPLE}, Adam, after each run of ours", flush=True)
 
         def train_theirs(x, y, validation, seed):
             return train_keras_example(x, y, validation, seed, verbose=not args.quiet)
 
-        theirs = run(
-            "Keras example",
-            train_theirs,
-            args.seeds[:1],
-            data,
-            args.test,
-            args.quiet,
-        )
-        ours_time = statistics.mean(r["seconds"] for r in ours)
+        trainers["Keras example"] = train_theirs
+
+    # One seed at a time, every trainer in turn: the runs of the course's recipe and of the
+    # example alternate, so that a machine slower for a while slows both alike.
+    results = {name: [] for name in trainers}
+    for seed in args.seeds:
+        for name, train in trainers.items():
+            results[name].append(run_one(name, train, seed, data, args.test))
+    for name, runs in results.items():
+        summarise(name, runs)
+    if args.keras_example:
+        ours = results[next(iter(recipes))]
+        theirs = results["Keras example"]
+        ratios = [a["seconds"] / b["seconds"] for a, b in zip(ours, theirs, strict=True)]
         print(
-            f"=== side by side: the course's recipe trains in {ours_time:.0f} s (mean), Keras' "
-            f"example in {theirs[0]['seconds']:.0f} s: ratio {ours_time / theirs[0]['seconds']:.2f}"
+            "=== side by side: training time of the course's recipe / Keras' example, seed by "
+            "seed: "
+            + ", ".join(f"{r:.2f}" for r in ratios)
+            + f"; median {statistics.median(ratios):.2f} "
+            f"({statistics.median(a['seconds'] for a in ours):.0f} s against "
+            f"{statistics.median(b['seconds'] for b in theirs):.0f} s, medians)"
         )
     print(f"peak memory (ru_maxrss): {peak_memory_mb():,.0f} MiB")
     return 0
