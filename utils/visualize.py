@@ -223,8 +223,9 @@ def grad_cam(model, images, class_index=None, layer_name: str = "conv2") -> np.n
     -------
     (N, h, w) float32 array
         Non-negative, at the layer's resolution (8 x 8 for ``conv2`` of the course CNN on
-        28 x 28 digits). Overlay it on an image with ``imshow(..., extent=(-0.5, W - 0.5,
-        H - 0.5, -0.5))``.
+        28 x 28 digits). Each value belongs to the centre of its receptive field in the image;
+        stretching the map over the whole image (``imshow(..., extent=...)``) misplaces it, by up
+        to 5 pixels for ``conv2`` of the course CNN (chapter 7 places each value at its centre).
 
     Examples
     --------
