@@ -167,6 +167,18 @@ def test_setup_notebook_asks_ipython_for_retina_figures():
     assert int.from_bytes(base64.b64decode(data)[16:20], "big") == 2 * metadata["width"]
 
 
+def test_setup_notebook_remembers_the_seed_it_was_given():
+    import matplotlib.pyplot as plt
+
+    import utils
+
+    with plt.rc_context():  # the course's style stays within this test
+        utils.setup_notebook(seed=7)
+        assert utils.notebook.SEED == 7
+        utils.setup_notebook(seed=0)
+        assert utils.notebook.SEED == 0
+
+
 def test_setup_notebook_gives_tensorflow_one_inter_op_thread_before_it_starts():
     """In a fresh process, as in a chapter's setup cell: one inter-op thread. Where TensorFlow
     has already run an operation, the setting cannot change and setup goes on without an error."""

@@ -16,6 +16,11 @@ FIGURE_STYLE = {
 }
 
 
+SEED: int | None = None
+"""The seed :func:`setup_notebook` was last given (``None`` before it runs), so that a check can
+rebuild something exactly as the chapter built it, whatever seed the learner chose."""
+
+
 def setup_notebook(seed: int = 0) -> None:
     """Seed every random generator and set the course's figure and print style.
 
@@ -34,8 +39,10 @@ def setup_notebook(seed: int = 0) -> None:
     import keras
     import matplotlib.pyplot as plt  # imported first, so that the style below wins
 
+    global SEED
     one_operation_at_a_time()
     keras.utils.set_random_seed(seed)
+    SEED = seed
     np.set_printoptions(precision=4, suppress=True, linewidth=100)
     plt.rcParams.update(FIGURE_STYLE)
     _sharp_figures()
